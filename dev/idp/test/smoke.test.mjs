@@ -496,3 +496,23 @@ test('exits cleanly on SIGTERM and SIGINT', async () => {
     assert.equal(await other.stop(signal), 0, signal);
   }
 });
+
+test('cancel on the login page returns access_denied to the SPA', async () => {
+  const jar = new CookieJar();
+  const { challenge } = pkce();
+  const { url, html } = await openLoginPage(jar, idp.issuer, { challenge, state: 'c', nonce: 'n' });
+  assert.match(html, /id="cancel"/);
+  const { location } = await follow(jar, idp.issuer, `${url}/abort`, { method: 'POST', form: {} });
+  const q = new URL(location).searchParams;
+  assert.ok(location.startsWith(`${REDIRECT_URI}?`));
+  assert.equal(q.get('error'), 'access_denied');
+  assert.equal(q.get('state'), 'c');
+});
+
+test('login_hint pre-fills the username', async () => {
+  const { challenge } = pkce();
+  const { html } = await openLoginPage(new CookieJar(), idp.issuer, {
+    challenge, state: 's', nonce: 'n', extra: { login_hint: 'operator@contoso.test' },
+  });
+  assert.match(html, /id="username"[^>]*value="operator@contoso.test"/);
+});
