@@ -346,8 +346,37 @@ async function handleInteraction(req, res, url) {
   return sendHtml(res, 405, errorPage({ error: 'method_not_allowed' }));
 }
 
+// MSAL.js (and Entra ID, which requires `scope` on a refresh) send
+// `scope=openid profile offline_access <api scope>` at the token endpoint. oidc-provider
+// never keeps `offline_access` on a grant unless `prompt=consent` was sent, and refuses a
+// refresh asking for a scope the refresh token lacks. A refresh token is always issued to
+// this client anyway, so `offline_access` means nothing here: drop it from the token
+// request's `scope` before oidc-provider reads it (it accepts a pre-read body as req.body).
+async function dropOfflineAccessScope(req) {
+  const params = await readForm(req);
+  const scope = params.get('scope');
+  if (scope !== null) {
+    const kept = scope.split(' ').filter((s) => s && s !== 'offline_access');
+    if (kept.length) params.set('scope', kept.join(' '));
+    else params.delete('scope');
+  }
+  req.body = params.toString();
+}
+
 server.on('request', (req, res) => {
   const url = new URL(req.url, issuer);
+  if (req.method === 'POST' && url.pathname === '/token'
+    && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    dropOfflineAccessScope(req).then(
+      () => providerCallback(req, res),
+      () => {
+        res.statusCode = 400;
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ error: 'invalid_request', error_description: 'could not read the request body' }));
+      },
+    );
+    return;
+  }
   if (url.pathname.startsWith('/interaction/')) {
     handleInteraction(req, res, url).catch((err) => {
       console.error('interaction error', err);

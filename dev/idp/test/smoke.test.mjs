@@ -516,3 +516,29 @@ test('login_hint pre-fills the username', async () => {
   });
   assert.match(html, /id="username"[^>]*value="operator@contoso.test"/);
 });
+
+test('MSAL-style token requests with scope (incl. offline_access) on code exchange and refresh', async () => {
+  const jar = new CookieJar();
+  const { verifier, challenge } = pkce();
+  const { url } = await openLoginPage(jar, idp.issuer, { challenge, state: 's', nonce: 'n', extra: { prompt: 'login' } });
+  const { location } = await follow(jar, idp.issuer, `${url}/pick`, { method: 'POST', form: { username: 'admin@fabrikam.test' } });
+  const t = await tokenRequest(idp.issuer, {
+    grant_type: 'authorization_code', code: codeFrom(location, 's'), code_verifier: verifier,
+    client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, scope: SCOPE,
+  });
+  assert.equal(t.res.status, 200, JSON.stringify(t.body));
+  assert.ok(t.body.refresh_token, 'refresh token even with prompt=login');
+  let rt = t.body.refresh_token;
+  for (const scope of [SCOPE, `openid profile ${AUDIENCE}/access_as_user`, undefined]) {
+    const r = await tokenRequest(idp.issuer, {
+      grant_type: 'refresh_token', refresh_token: rt, client_id: CLIENT_ID, ...(scope ? { scope } : {}),
+    });
+    assert.equal(r.res.status, 200, `${scope}: ${JSON.stringify(r.body)}`);
+    const at = decodeJwt(r.body.access_token).payload;
+    assert.equal(at.aud, AUDIENCE);
+    assert.equal(at.tid, '22222222-2222-4222-8222-222222222222');
+    assert.equal(at.scp, 'access_as_user');
+    assert.ok(r.body.id_token);
+    rt = r.body.refresh_token;
+  }
+});
