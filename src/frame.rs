@@ -1,0 +1,93 @@
+//! The portal frame: top bar, help menu and left navigation.
+
+use leptos::prelude::*;
+
+/// Product name shown in the top bar and the document title.
+pub const PRODUCT_NAME: &str = "Cloud Security Portal";
+
+/// Top bar and left navigation around the routed page.
+#[component]
+pub fn Frame(children: Children) -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="top-bar">
+            <span class="product">{PRODUCT_NAME}</span>
+            <div class="top-bar-end">
+                <HelpMenu portal_url=None />
+            </div>
+        </header>
+        <div class="body">
+            <LeftNav />
+            <main id="main" class="content" tabindex="-1">
+                {children()}
+            </main>
+        </div>
+    }
+}
+
+/// The left navigation.
+#[component]
+pub fn LeftNav() -> impl IntoView {
+    view! {
+        <nav class="left-nav" aria-label="Portal">
+            <ul>
+                <li>
+                    <a href=crate::API_TOKENS_PATH aria-current="page">
+                        <span class="nav-icon" aria-hidden="true">"⚙"</span>
+                        "Settings"
+                    </a>
+                </li>
+            </ul>
+        </nav>
+    }
+}
+
+/// The "?" menu in the top bar, with *About*, which shows the tenant's custom portal URL.
+#[component]
+pub fn HelpMenu(
+    /// The tenant's custom portal URL, once known.
+    #[prop(into)]
+    portal_url: Signal<Option<String>>,
+) -> impl IntoView {
+    let (open, set_open) = signal(false);
+    let (about, set_about) = signal(false);
+    view! {
+        <div class="menu">
+            <button
+                class="icon-button help-button"
+                aria-haspopup="menu"
+                aria-expanded=move || open.get().to_string()
+                aria-label="Help"
+                on:click=move |_| set_open.update(|o| *o = !*o)
+            >
+                "?"
+            </button>
+            <Show when=move || open.get()>
+                <div class="menu-list" role="menu">
+                    <button
+                        role="menuitem"
+                        class="menu-item about-item"
+                        on:click=move |_| {
+                            set_open.set(false);
+                            set_about.set(true);
+                        }
+                    >
+                        "About"
+                    </button>
+                </div>
+            </Show>
+            <Show when=move || about.get()>
+                <div class="about-panel" role="dialog" aria-label="About">
+                    <h2>"About " {PRODUCT_NAME}</h2>
+                    <p>
+                        "Your portal URL: "
+                        <span class="portal-url">
+                            {move || portal_url.get().unwrap_or_else(|| "not known until you sign in".into())}
+                        </span>
+                    </p>
+                    <button class="button" on:click=move |_| set_about.set(false)>"Close"</button>
+                </div>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,13 @@
+//! The API tokens portal: a Leptos single-page app.
+//!
+//! [`App`] is the whole application; the binary mounts it on `<body>`. Components live next to
+//! the screen that uses them, so the component tests in `tests/` mount them one at a time.
+
+mod app;
+pub mod frame;
+pub mod pages;
+
+pub use app::App;
+
+/// The route of the API tokens screen.
+pub const API_TOKENS_PATH: &str = "/settings/security-extensions/api-tokens";
