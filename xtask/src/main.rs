@@ -1,6 +1,7 @@
 //! Developer commands. `cargo xtask dev` and `cargo xtask test` are the two commands the
 //! README leads with; both install what is missing first (see [`bootstrap`]).
 
+mod bench;
 mod bootstrap;
 mod cmd;
 mod services;
@@ -15,7 +16,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   dev        install what is missing, build the SPA, start the OpenID provider and the
              token API on 127.0.0.1, print the URL; Ctrl-C stops everything
-  test       install what is missing and run every test layer
+  test       install what is missing and run every test layer (or: test LAYER…)
+  bench      release bundle size (raw, brotli) and token API latency/throughput
   bootstrap  only install what is missing
   build-spa  only build the SPA into dist/ (release)";
 
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("dev") => services::dev(),
         Some("test") => testing::run(&args[1..]),
+        Some("bench") => bench::run_all(),
         Some("bootstrap") => bootstrap::all(bootstrap::Needs::everything()).map(|_| ()),
         Some("build-spa") => bootstrap::all(bootstrap::Needs::spa())
             .and_then(|tools| spa::build(&tools).map(|_| ())),
