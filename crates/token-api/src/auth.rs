@@ -1,0 +1,186 @@
+//! Who is calling: portal users (Bearer access tokens) and software (`Authorization: Token`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use token_wire::{AuditAction, Privileges, Role};
+
+use crate::cache::{CachedToken, PendingUse};
+use crate::error::ApiError;
+use crate::jwt::JwtError;
+use crate::state::AppState;
+use crate::store::NewAudit;
+use crate::values;
+
+/// A signed-in portal user with at least one portal role, recorded in the store.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub tenant_id: String,
+    pub user_id: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub privileges: Privileges,
+    pub ip: Option<String>,
+}
+
+impl Caller {
+    /// Whether the caller sees and manages every token of the tenant.
+    pub fn full_admin(&self) -> bool {
+        self.privileges == Privileges::Full
+    }
+}
+
+/// The peer address, from the connection.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
+fn client_ip(parts: &Parts) -> Option<String> {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+/// The credential after `scheme` in the Authorization header, if that is the scheme used.
+fn credential<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (s, rest) = value.split_once(' ')?;
+    s.eq_ignore_ascii_case(scheme).then(|| rest.trim()).filter(|c| !c.is_empty())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = credential(&parts.headers, "Bearer").ok_or(ApiError::Unauthenticated("A bearer access token is required."))?;
+        let claims = state.0.jwt.verify(token).await.map_err(|e| match e {
+            JwtError::Invalid(_) => ApiError::Unauthenticated("The access token is invalid or expired."),
+            JwtError::Unavailable(_) => ApiError::Unavailable("Sign-in keys are unavailable; retry later."),
+        })?;
+        if claims.tid.is_empty() || claims.oid.is_empty() || claims.tid.len() > 128 || claims.oid.len() > 128 {
+            return Err(ApiError::Unauthenticated("The access token lacks a tenant or user id."));
+        }
+        let roles: Vec<Role> = {
+            let mut r: Vec<Role> = claims.wids.iter().filter_map(|w| Role::from_wid(w)).collect();
+            r.sort_by_key(|role| Role::ALL.iter().position(|x| x == role));
+            r.dedup();
+            r
+        };
+        let username = claims.preferred_username.clone().unwrap_or_default();
+        let display_name = claims
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| if username.is_empty() { claims.oid.clone() } else { username.clone() });
+        let now = state.now_ms();
+        let store = state.store();
+        store.ensure_tenant(&claims.tid, now).await?;
+        let user = store.upsert_user(&claims.tid, &claims.oid, &display_name, &username, &roles, now).await?;
+        if user.deprovisioned != 0 {
+            return Err(ApiError::PermissionDenied("Your access to the portal has been removed."));
+        }
+        let privileges = Privileges::of(&roles).ok_or(ApiError::Forbidden("You have no role that grants access to the portal."))?;
+        Ok(Caller {
+            tenant_id: claims.tid,
+            user_id: claims.oid,
+            display_name,
+            roles,
+            privileges,
+            ip: client_ip(parts),
+        })
+    }
+}
+
+/// Authenticates an `Authorization: Token` call needing `need`, counts it against the
+/// tenant's rate limit and records the use. Outcomes follow the contract: 401 invalid token,
+/// 429 over the limit, 403 permission denied.
+pub async fn authenticate_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: Option<String>,
+    need: Privileges,
+) -> Result<Arc<CachedToken>, ApiError> {
+    let value = credential(headers, "Token").ok_or(ApiError::InvalidToken)?;
+    if !values::is_well_formed(value) {
+        return Err(ApiError::InvalidToken);
+    }
+    let hash = values::hash(value);
+    let token = lookup(state, &hash).await?.ok_or(ApiError::InvalidToken)?;
+    if !values::hashes_equal(&token.value_hash, &hash) || !token.is_api {
+        return Err(ApiError::InvalidToken);
+    }
+    state.0.limiter.check(&token.tenant_id).map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    if token.revoked {
+        return Err(ApiError::InvalidToken);
+    }
+    let now = state.now_ms();
+    let denied = |detail: &'static str| {
+        let (state, token, ip) = (state.clone(), token.clone(), ip.clone());
+        tokio::spawn(async move {
+            let event = NewAudit {
+                tenant_id: &token.tenant_id,
+                at: now,
+                actor_id: &token.owner_id,
+                action: AuditAction::Denied,
+                token_id: Some(&token.id),
+                token_name: Some(&token.name),
+                ip: ip.as_deref(),
+            };
+            if let Err(e) = state.store().audit(&event).await {
+                tracing::warn!(error = %e, "cannot audit a denied use");
+            }
+        });
+        ApiError::PermissionDenied(detail)
+    };
+    if token.owner_deprovisioned {
+        return Err(denied("The owner of this token has been deprovisioned."));
+    }
+    match token.privileges {
+        Some(p) if p >= need => {}
+        Some(_) => return Err(denied("This token does not allow this operation.")),
+        None => return Err(denied("The owner of this token has no role that grants access.")),
+    }
+    let use_ = PendingUse {
+        tenant_id: token.tenant_id.clone(),
+        owner_id: token.owner_id.clone(),
+        name: token.name.clone(),
+        at: now,
+        ip,
+    };
+    if token.take_first_use() {
+        state.0.pending.record(&token.id, use_);
+        state.flush().await;
+    } else {
+        state.0.pending.record(&token.id, use_);
+    }
+    Ok(token)
+}
+
+async fn lookup(state: &AppState, hash: &str) -> Result<Option<Arc<CachedToken>>, ApiError> {
+    let (cached, epoch) = state.0.cache.get(hash);
+    if let Some(entry) = cached {
+        return Ok(Some(entry));
+    }
+    let Some(row) = state.store().token_by_hash(hash).await? else { return Ok(None) };
+    let entry = Arc::new(CachedToken::from(row));
+    state.0.cache.insert(entry.clone(), epoch);
+    Ok(Some(entry))
+}
+
+/// Drops a revoked token from this instance's cache at once.
+pub fn forget_token(state: &AppState, token_id: &str) {
+    state.0.cache.evict_token(token_id);
+}
+
+/// Drops a user's tokens from this instance's cache at once.
+pub fn forget_owner(state: &AppState, tenant_id: &str, user_id: &str) {
+    state.0.cache.evict_owner(tenant_id, user_id);
+}

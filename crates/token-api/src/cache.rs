@@ -1,0 +1,198 @@
+//! In-memory state of the token-authenticated hot path: the value-hash cache, the per-tenant
+//! rate limiter and the coalesced last-used writes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use token_wire::Privileges;
+
+use crate::store::{TokenRow, parse_roles};
+
+/// What the hot path needs to know about a token, cached by value hash.
+#[derive(Debug)]
+pub struct CachedToken {
+    pub id: String,
+    pub tenant_id: String,
+    pub owner_id: String,
+    pub name: String,
+    pub value_hash: String,
+    pub is_api: bool,
+    pub revoked: bool,
+    pub owner_deprovisioned: bool,
+    /// The owner's privileges from their roles as last seen; `None` when no role grants any.
+    pub privileges: Option<Privileges>,
+    /// Set while the store still says "never used": the first use is written at once so the
+    /// token's status changes immediately.
+    pub never_used: AtomicBool,
+}
+
+impl From<TokenRow> for CachedToken {
+    fn from(r: TokenRow) -> Self {
+        CachedToken {
+            privileges: Privileges::of(&parse_roles(&r.owner_roles)),
+            owner_deprovisioned: r.owner_deprovisioned != 0,
+            revoked: r.revoked_at.is_some(),
+            is_api: r.kind == "api",
+            never_used: AtomicBool::new(r.last_used_at.is_none()),
+            id: r.id,
+            tenant_id: r.tenant_id,
+            owner_id: r.owner_id,
+            name: r.name,
+            value_hash: r.value_hash,
+        }
+    }
+}
+
+const MAX_ENTRIES: usize = 100_000;
+
+/// Token cache keyed by value hash. Every invalidation bumps an epoch; a lookup that started
+/// before an invalidation does not insert its (possibly stale) result.
+#[derive(Default)]
+pub struct TokenCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    epoch: u64,
+    map: HashMap<String, Arc<CachedToken>>,
+}
+
+impl TokenCache {
+    /// The cached entry and the current epoch.
+    pub fn get(&self, hash: &str) -> (Option<Arc<CachedToken>>, u64) {
+        let inner = self.inner.lock().expect("cache lock");
+        (inner.map.get(hash).cloned(), inner.epoch)
+    }
+
+    /// Caches `entry` unless an invalidation happened since `epoch`.
+    pub fn insert(&self, entry: Arc<CachedToken>, epoch: u64) {
+        let mut inner = self.inner.lock().expect("cache lock");
+        if inner.epoch != epoch {
+            return;
+        }
+        if inner.map.len() >= MAX_ENTRIES {
+            inner.map.clear();
+        }
+        inner.map.insert(entry.value_hash.clone(), entry);
+    }
+
+    /// Drops the entry of a token.
+    pub fn evict_token(&self, token_id: &str) {
+        let mut inner = self.inner.lock().expect("cache lock");
+        inner.epoch += 1;
+        inner.map.retain(|_, e| e.id != token_id);
+    }
+
+    /// Drops the entries of every token of a user.
+    pub fn evict_owner(&self, tenant_id: &str, user_id: &str) {
+        let mut inner = self.inner.lock().expect("cache lock");
+        inner.epoch += 1;
+        inner.map.retain(|_, e| !(e.tenant_id == tenant_id && e.owner_id == user_id));
+    }
+
+    /// How many entries are cached.
+    pub fn len(&self) -> usize {
+        self.inner.lock().expect("cache lock").map.len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Per-tenant GCRA rate limiter: `per_minute` requests a minute, with a burst of as many.
+pub struct RateLimiter {
+    interval: Duration,
+    tolerance: Duration,
+    tats: Mutex<HashMap<String, Instant>>,
+}
+
+impl RateLimiter {
+    /// A limiter allowing `per_minute` requests a minute per key (at least 1).
+    pub fn new(per_minute: u32) -> Self {
+        let per_minute = per_minute.max(1);
+        let interval = Duration::from_secs(60) / per_minute;
+        RateLimiter { interval, tolerance: interval * per_minute, tats: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Ok` if `key` may proceed now, else `Err(seconds to wait)`.
+    pub fn check(&self, key: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut tats = self.tats.lock().expect("limiter lock");
+        if tats.len() > 100_000 {
+            tats.retain(|_, tat| *tat > now);
+        }
+        let tat = tats.get(key).copied().unwrap_or(now).max(now);
+        let new_tat = tat + self.interval;
+        let allowed_at = new_tat.checked_sub(self.tolerance).unwrap_or(now);
+        if allowed_at > now {
+            let wait = allowed_at - now;
+            return Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        }
+        tats.insert(key.to_string(), new_tat);
+        Ok(())
+    }
+}
+
+/// A use of a token not yet written to the store.
+#[derive(Clone, Debug)]
+pub struct PendingUse {
+    pub tenant_id: String,
+    pub owner_id: String,
+    pub name: String,
+    pub at: i64,
+    pub ip: Option<String>,
+}
+
+/// Coalesced last-used writes, flushed periodically and on shutdown.
+#[derive(Default)]
+pub struct PendingUses {
+    map: Mutex<HashMap<String, PendingUse>>,
+}
+
+impl PendingUses {
+    /// Remembers the latest use of a token.
+    pub fn record(&self, token_id: &str, use_: PendingUse) {
+        let mut map = self.map.lock().expect("pending lock");
+        match map.get_mut(token_id) {
+            Some(p) if p.at >= use_.at => {}
+            Some(p) => *p = use_,
+            None => {
+                map.insert(token_id.to_string(), use_);
+            }
+        }
+    }
+
+    /// Takes every pending use.
+    pub fn drain(&self) -> Vec<(String, PendingUse)> {
+        self.map.lock().expect("pending lock").drain().collect()
+    }
+}
+
+impl CachedToken {
+    /// Whether this is the first use the process sees of a never-used token.
+    pub fn take_first_use(&self) -> bool {
+        self.never_used.swap(false, Ordering::AcqRel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_allows_a_burst_then_refuses_with_a_wait() {
+        let l = RateLimiter::new(3);
+        for _ in 0..3 {
+            assert!(l.check("t").is_ok());
+        }
+        let wait = l.check("t").unwrap_err();
+        assert!((1..=20).contains(&wait), "{wait}");
+        assert!(l.check("other").is_ok());
+    }
+}

@@ -1,0 +1,88 @@
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use token_api::cli::{Cli, Command, ServeArgs, UsersCommand};
+use token_api::{AppState, Config, Store};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Users { action } => users(action).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("token-api: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let store = Store::connect(&args.database.database_url).await?;
+    let config = Config {
+        issuer: args.issuer,
+        audience: args.audience,
+        spa_dir: args.spa_dir,
+        portal_url_template: args.portal_url_template,
+        rate_limit_per_minute: args.rate_limit_per_minute,
+        ..Config::default()
+    };
+    let state = AppState::new(store.clone(), config)?;
+    let listener = TcpListener::bind(&args.listen).await?;
+    let addr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, backend = ?store.backend(), "serving");
+    token_api::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn users(action: UsersCommand) -> Result<(), Box<dyn std::error::Error>> {
+    let (args, flag) = match action {
+        UsersCommand::Deprovision(a) => (a, true),
+        UsersCommand::Restore(a) => (a, false),
+    };
+    let store = Store::connect(&args.database.database_url).await?;
+    let now = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let found = store.set_deprovisioned(&args.tenant, &args.user, flag, now).await?;
+    store.close().await;
+    if !found {
+        return Err(format!("no user {} in tenant {}", args.user, args.tenant).into());
+    }
+    println!("{} {} in tenant {}", if flag { "deprovisioned" } else { "restored" }, args.user, args.tenant);
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
