@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::auth::{Account, Auth};
+
 /// Product name shown in the top bar and the document title.
 pub const PRODUCT_NAME: &str = "Cloud Security Portal";
 
@@ -14,6 +16,11 @@ pub fn Frame(children: Children) -> impl IntoView {
             <span class="product">{PRODUCT_NAME}</span>
             <div class="top-bar-end">
                 <HelpMenu portal_url=None />
+                {use_context::<Auth>().map(|auth| {
+                    let account = auth.account();
+                    let on_sign_out = Callback::new(move |()| auth.sign_out());
+                    view! { <UserMenu account on_sign_out /> }
+                })}
             </div>
         </header>
         <div class="body">
@@ -22,6 +29,35 @@ pub fn Frame(children: Children) -> impl IntoView {
                 {children()}
             </main>
         </div>
+    }
+}
+
+/// Who is signed in, with their portal roles, and the *Sign out* button.
+#[component]
+pub fn UserMenu(
+    /// The signed-in account.
+    #[prop(into)]
+    account: Signal<Option<Account>>,
+    /// Called when the user asks to sign out.
+    #[prop(into)]
+    on_sign_out: Callback<()>,
+) -> impl IntoView {
+    let name = move || account.with(|a| a.as_ref().map(|a| a.name.clone()));
+    let username = move || account.with(|a| a.as_ref().map(|a| a.username.clone()));
+    let roles = move || {
+        account.with(|a| {
+            a.as_ref()
+                .map(|a| a.roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", "))
+        })
+    };
+    view! {
+        <Show when=move || account.with(Option::is_some)>
+            <div class="user" data-testid="user" title=username>
+                <span class="user-name">{name}</span>
+                <span class="user-role">{roles}</span>
+            </div>
+            <button class="button sign-out" on:click=move |_| on_sign_out.run(())>"Sign out"</button>
+        </Show>
     }
 }
 

@@ -4,6 +4,8 @@
 //! the screen that uses them, so the component tests in `tests/` mount them one at a time.
 
 mod app;
+pub mod auth;
+pub mod config;
 pub mod frame;
 pub mod pages;
 

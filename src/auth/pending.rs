@@ -1,0 +1,77 @@
+//! Sign-in requests in flight: `state`, `nonce`, PKCE verifier and the deep link, kept in
+//! sessionStorage under the `state` and taken out exactly once when the provider answers.
+
+use oauth2::{CsrfToken, PkceCodeChallenge};
+use serde::{Deserialize, Serialize};
+
+use super::store::Store;
+
+/// Prefix of the sessionStorage keys of pending requests.
+pub const PREFIX: &str = "portal.auth.request.";
+
+/// How long a sign-in may take before its request is forgotten.
+pub const MAX_AGE_MS: f64 = 15.0 * 60.0 * 1000.0;
+
+/// One authorization request waiting for its answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRequest {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// The path (with query and fragment) to return to after sign-in.
+    pub return_to: String,
+    pub created_at_ms: u64,
+}
+
+impl PendingRequest {
+    /// A new request with random `state`, `nonce` and PKCE S256 verifier; returns the
+    /// challenge to send with it.
+    pub fn new(return_to: &str, now_ms: f64) -> (PendingRequest, PkceCodeChallenge) {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let request = PendingRequest {
+            state: CsrfToken::new_random().secret().clone(),
+            nonce: CsrfToken::new_random().secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+            return_to: safe_return_path(return_to),
+            created_at_ms: now_ms as u64,
+        };
+        (request, challenge)
+    }
+}
+
+/// `path` if it is a same-origin path, else `/`: the deep link can never send the user to
+/// another site.
+pub fn safe_return_path(path: &str) -> String {
+    let same_origin = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
+    if same_origin { path.to_string() } else { "/".to_string() }
+}
+
+/// Keeps `request` until its answer arrives.
+pub fn save(store: &Store, request: &PendingRequest) {
+    if let Ok(json) = serde_json::to_string(request) {
+        store.set(&format!("{PREFIX}{}", request.state), &json);
+    }
+}
+
+/// Takes the request of `state` out of `store`: a second call with the same state, an
+/// unknown state and a request older than [`MAX_AGE_MS`] all give `None`. Stale requests of
+/// other states are dropped on the way.
+pub fn take(store: &Store, state: &str, now_ms: f64) -> Option<PendingRequest> {
+    for key in store.keys(PREFIX) {
+        let stale = store
+            .get(&key)
+            .and_then(|json| serde_json::from_str::<PendingRequest>(&json).ok())
+            .is_none_or(|r| now_ms - r.created_at_ms as f64 > MAX_AGE_MS);
+        if stale {
+            store.remove(&key);
+        }
+    }
+    if state.is_empty() {
+        return None;
+    }
+    let key = format!("{PREFIX}{state}");
+    let json = store.get(&key)?;
+    store.remove(&key);
+    let request: PendingRequest = serde_json::from_str(&json).ok()?;
+    (request.state == state).then_some(request)
+}

@@ -1,0 +1,145 @@
+//! The OpenID provider: discovery, the HTTP client the `oauth2` crate calls, and the client.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    AuthUrl, ClientId, EndpointNotSet, EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse,
+    RedirectUrl, StandardRevocableToken, StandardTokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+
+use super::AuthError;
+use crate::config::RuntimeConfig;
+
+/// The parts of `/.well-known/openid-configuration` the SPA uses.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ProviderMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    #[serde(default)]
+    pub end_session_endpoint: Option<String>,
+}
+
+/// An HTTP failure below OAuth (network, CORS, …).
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HttpError(pub String);
+
+/// The future of one HTTP exchange.
+pub type HttpFuture = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>>>>;
+
+/// How the SPA talks HTTP to the provider: the browser's `fetch`, or a fake in tests.
+#[derive(Clone)]
+pub struct Transport(Rc<dyn Fn(HttpRequest) -> HttpFuture>);
+
+impl Transport {
+    /// A transport answering with `f`.
+    pub fn new(f: impl Fn(HttpRequest) -> HttpFuture + 'static) -> Transport {
+        Transport(Rc::new(f))
+    }
+
+    /// The browser's `fetch` through gloo-net.
+    pub fn browser() -> Transport {
+        Transport::new(|request| Box::pin(fetch(request)))
+    }
+
+    /// Sends `request`.
+    pub fn send(&self, request: HttpRequest) -> HttpFuture {
+        (self.0)(request)
+    }
+}
+
+async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    let err = |e: gloo_net::Error| HttpError(e.to_string());
+    let mut builder = gloo_net::http::RequestBuilder::new(&request.uri().to_string())
+        .method(request.method().clone());
+    for (name, value) in request.headers() {
+        if let Ok(value) = value.to_str() {
+            builder = builder.header(name.as_str(), value);
+        }
+    }
+    let body = request.body();
+    let sent = if body.is_empty() {
+        builder.build().map_err(err)?
+    } else {
+        builder.body(String::from_utf8_lossy(body).into_owned()).map_err(err)?
+    };
+    let response = sent.send().await.map_err(err)?;
+    let mut answer = oauth2::http::Response::builder().status(response.status());
+    for (name, value) in response.headers().entries() {
+        answer = answer.header(name, value);
+    }
+    let bytes = response.binary().await.map_err(err)?;
+    answer.body(bytes).map_err(|e| HttpError(e.to_string()))
+}
+
+/// Reads the provider's discovery document for `authority` and checks its issuer.
+pub async fn discover(transport: &Transport, authority: &str) -> Result<ProviderMetadata, AuthError> {
+    let url = format!("{}/.well-known/openid-configuration", authority.trim_end_matches('/'));
+    let request = oauth2::http::Request::get(&url)
+        .header("Accept", "application/json")
+        .body(Vec::new())
+        .map_err(|e| AuthError::Protocol(e.to_string()))?;
+    let response = transport.send(request).await.map_err(|e| AuthError::Network(e.0))?;
+    if !response.status().is_success() {
+        return Err(AuthError::Protocol(format!("discovery answered HTTP {}", response.status())));
+    }
+    let metadata: ProviderMetadata = serde_json::from_slice(response.body())
+        .map_err(|e| AuthError::Protocol(format!("discovery document: {e}")))?;
+    if metadata.issuer.trim_end_matches('/') != authority.trim_end_matches('/') {
+        return Err(AuthError::Protocol(format!(
+            "the provider's issuer {} is not the configured authority {authority}",
+            metadata.issuer
+        )));
+    }
+    Ok(metadata)
+}
+
+/// The token endpoint's extra field: the ID token.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct IdTokenField {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+impl ExtraTokenFields for IdTokenField {}
+
+/// A token endpoint answer.
+pub type TokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
+
+/// The OAuth client of the SPA: public (no secret), authorization and token endpoints set.
+pub type OAuthClient = oauth2::Client<
+    BasicErrorResponse,
+    TokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// Builds the OAuth client for `config` and the discovered `metadata`.
+pub fn oauth_client(config: &RuntimeConfig, metadata: &ProviderMetadata) -> Result<OAuthClient, AuthError> {
+    let bad = |what: &str, e: oauth2::url::ParseError| AuthError::Protocol(format!("{what}: {e}"));
+    Ok(oauth2::Client::new(ClientId::new(config.client_id.clone()))
+        .set_auth_uri(
+            AuthUrl::new(metadata.authorization_endpoint.clone())
+                .map_err(|e| bad("authorization_endpoint", e))?,
+        )
+        .set_token_uri(
+            TokenUrl::new(metadata.token_endpoint.clone()).map_err(|e| bad("token_endpoint", e))?,
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(config.redirect_uri.clone()).map_err(|e| bad("redirect_uri", e))?,
+        ))
+}

@@ -1,0 +1,113 @@
+//! Full-page states around sign-in: loading, configuration error, sign-in failure, signed
+//! out and access denied. Each keeps the top bar so the page never looks blank.
+
+use leptos::prelude::*;
+
+use super::Auth;
+use crate::frame::PRODUCT_NAME;
+
+/// A page with only the product's top bar around `children`.
+#[component]
+pub fn StatusPage(
+    /// The heading.
+    #[prop(into)]
+    title: String,
+    /// Marks the page for tests and styles.
+    #[prop(into, optional)]
+    kind: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <header class="top-bar">
+            <span class="product">{PRODUCT_NAME}</span>
+        </header>
+        <main id="main" class="status-page" data-status=kind>
+            <div class="status-card" role="status">
+                <h1>{title}</h1>
+                {children()}
+            </div>
+        </main>
+    }
+}
+
+/// While the app starts or leaves for the provider.
+#[component]
+pub fn Busy(#[prop(into)] message: String) -> impl IntoView {
+    view! {
+        <StatusPage title=message kind="busy">
+            <div class="spinner" aria-hidden="true"></div>
+        </StatusPage>
+    }
+}
+
+/// `/config.json` is missing or broken.
+#[component]
+pub fn ConfigProblem(#[prop(into)] message: String) -> impl IntoView {
+    view! {
+        <StatusPage title="The portal is not configured" kind="config-error">
+            <p class="status-detail">{message}</p>
+            <p>"Ask the portal's administrator to check the deployment's config.json."</p>
+            <button class="button primary" on:click=|_| reload()>"Reload"</button>
+        </StatusPage>
+    }
+}
+
+/// The sign-in answer was refused; "Try again" starts a new sign-in.
+#[component]
+pub fn SignInFailed(auth: Auth, #[prop(into)] message: String) -> impl IntoView {
+    let retry = Action::new_local(move |_: &()| {
+        let auth = auth.clone();
+        async move { auth.sign_in(crate::API_TOKENS_PATH, None).await.err().map(|e| e.to_string()) }
+    });
+    view! {
+        <StatusPage title="Sign-in failed" kind="sign-in-failed">
+            <p class="status-detail sign-in-error">"Sign-in failed: " {message}</p>
+            {move || retry.value().get().flatten().map(|e| view! { <p class="status-detail">{e}</p> })}
+            <button class="button primary try-again" on:click=move |_| { retry.dispatch(()); }>
+                "Try again"
+            </button>
+        </StatusPage>
+    }
+}
+
+/// The user signed out in this tab.
+#[component]
+pub fn SignedOut(auth: Auth) -> impl IntoView {
+    let sign_in = Action::new_local(move |_: &()| {
+        let auth = auth.clone();
+        async move { auth.sign_in(crate::API_TOKENS_PATH, None).await.err().map(|e| e.to_string()) }
+    });
+    view! {
+        <StatusPage title="You have signed out" kind="signed-out">
+            {move || sign_in.value().get().flatten().map(|e| view! { <p class="status-detail">"Sign-in failed: " {e}</p> })}
+            <button class="button primary sign-in" on:click=move |_| { sign_in.dispatch(()); }>
+                "Sign in"
+            </button>
+        </StatusPage>
+    }
+}
+
+/// A signed-in user without any portal role.
+#[component]
+pub fn AccessDenied(auth: Auth) -> impl IntoView {
+    let account = auth.account();
+    let who = move || {
+        account.with(|a| a.as_ref().map(|a| format!("{} ({})", a.name, a.username))).unwrap_or_default()
+    };
+    view! {
+        <StatusPage title="Access denied" kind="access-denied">
+            <p>"You are signed in as " <strong class="user-name">{who}</strong> "."</p>
+            <p>
+                "Your account has none of the directory roles that give access to this portal. "
+                "Ask an administrator for a role, then sign in again."
+            </p>
+            <button class="button primary sign-out" on:click=move |_| auth.sign_out()>"Sign out"</button>
+        </StatusPage>
+    }
+}
+
+fn reload() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
