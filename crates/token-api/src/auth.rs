@@ -83,7 +83,10 @@ impl FromRequestParts<AppState> for Caller {
         let now = state.now_ms();
         let store = state.store();
         store.ensure_tenant(&claims.tid, now).await?;
-        let user = store.upsert_user(&claims.tid, &claims.oid, &display_name, &username, &roles, now).await?;
+        let (user, roles_changed) = store.upsert_user(&claims.tid, &claims.oid, &display_name, &username, &roles, now).await?;
+        if roles_changed {
+            forget_owner(state, &claims.tid, &claims.oid);
+        }
         if user.deprovisioned != 0 {
             return Err(ApiError::PermissionDenied("Your access to the portal has been removed."));
         }

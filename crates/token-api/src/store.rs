@@ -307,8 +307,8 @@ impl Store {
     }
 
     /// Records a user seen in an access token (name, roles, last sign-in) and returns the
-    /// stored row. A change of roles is written to the change log so caches drop the old
-    /// privileges of the user's tokens.
+    /// stored row and whether their roles changed. A change of roles is written to the change
+    /// log so every instance's cache drops the old privileges of the user's tokens.
     pub async fn upsert_user(
         &self,
         tenant_id: &str,
@@ -317,7 +317,7 @@ impl Store {
         username: &str,
         roles: &[Role],
         now: i64,
-    ) -> Result<UserRow, sqlx::Error> {
+    ) -> Result<(UserRow, bool), sqlx::Error> {
         let roles = format_roles(roles);
         let before = self.user(tenant_id, user_id).await?;
         let row: UserRow = sqlx::query_as(
@@ -335,10 +335,11 @@ impl Store {
         .bind(now)
         .fetch_one(&self.pool)
         .await?;
-        if before.is_some_and(|b| b.roles != roles) {
+        let changed = before.is_some_and(|b| b.roles != roles);
+        if changed {
             self.record_change(tenant_id, None, Some(user_id), now).await?;
         }
-        Ok(row)
+        Ok((row, changed))
     }
 
     /// One user.

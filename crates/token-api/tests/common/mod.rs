@@ -38,15 +38,15 @@ macro_rules! both_backends {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name(common::Db::Sqlite).await;
+                super::$name(super::common::Db::Sqlite).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if common::postgres_url().is_none() {
+                if super::common::postgres_url().is_none() {
                     eprintln!("TOKEN_API_TEST_POSTGRES_URL is unset; skipping the PostgreSQL run");
                     return;
                 }
-                super::$name(common::Db::Postgres).await;
+                super::$name(super::common::Db::Postgres).await;
             }
         }
     };
