@@ -2,6 +2,9 @@
 
 use leptos::prelude::*;
 
+use crate::api::{ApiContext, http_api, provide_token_api};
+use crate::tokens::TokensScreen;
+
 /// The settings page with its *Security extensions* section; the API tokens tab is its child.
 #[component]
 pub fn SettingsPage(children: Children) -> impl IntoView {
@@ -22,15 +25,14 @@ pub fn SettingsPage(children: Children) -> impl IntoView {
     }
 }
 
-/// The API tokens tab.
+/// The API tokens tab: the tokens screen over the API layer in the context, or over the real
+/// API for the signed-in user when none was provided.
 #[component]
 pub fn ApiTokensPage() -> impl IntoView {
-    view! {
-        <div class="api-tokens" data-testid="api-tokens">
-            <h3>"API tokens"</h3>
-            <p>"Use API tokens to connect software to the portal's API."</p>
-        </div>
+    if use_context::<ApiContext>().is_none() {
+        provide_token_api(http_api());
     }
+    view! { <TokensScreen /> }
 }
 
 /// Shown for any path the router does not know.

@@ -252,6 +252,7 @@ impl Auth {
             .await
             .map_err(token_error)?;
         self.store(&metadata, response, Some(&request.nonce), None)?;
+        self.0.redirecting.set(false);
         Ok(Some(request.return_to))
     }
 
@@ -263,7 +264,7 @@ impl Auth {
         self.0.account.set(None);
         Store::Session.set(SIGNED_OUT_KEY, "1");
         let this = self.clone();
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             let config = &this.0.config;
             let end_session = this.metadata().await.ok().and_then(|m| m.end_session_endpoint);
             let target = end_session

@@ -18,7 +18,7 @@ pub fn StatusPage(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <header class="top-bar">
+        <header class="status-bar">
             <span class="product">{PRODUCT_NAME}</span>
         </header>
         <main id="main" class="status-page" data-status=kind>

@@ -1,0 +1,292 @@
+//! The API tokens screen: toolbar, table, and the generate and revoke dialogs.
+//!
+//! [`TokensScreen`] asks `/api/v1/me` who is signed in, then shows [`TokensView`]. All calls go
+//! through the [`TokenApi`](crate::api::TokenApi) in the context, so tests mount the screen
+//! with a fake.
+
+mod dialog;
+mod generate;
+mod revoke;
+mod state;
+mod table;
+mod toolbar;
+
+use leptos::prelude::*;
+use token_wire::{Me, Token};
+
+use crate::api::{ApiContext, ApiError, MeContext};
+pub use dialog::Modal;
+pub use generate::GenerateDialog;
+pub use revoke::RevokeDialog;
+pub use state::{Load, TokensState};
+pub use table::{TokenTable, local_time};
+pub use toolbar::{OwnerFilter, SearchBox, StatusFilter};
+
+/// How many tokens one page of the table asks for.
+pub const PAGE_SIZE: u32 = 50;
+
+/// The API tokens tab: who is signed in, then their tokens.
+#[component]
+pub fn TokensScreen(
+    /// Tokens per page (tests use small pages).
+    #[prop(default = PAGE_SIZE)]
+    page_size: u32,
+) -> impl IntoView {
+    let api = expect_context::<ApiContext>();
+    let shared_me = use_context::<MeContext>();
+    let me = LocalResource::new(move || api.get().me());
+    Effect::new(move || {
+        if let (Some(shared), Some(Ok(me))) = (shared_me, me.get()) {
+            shared.0.set(Some(me));
+        }
+    });
+
+    view! {
+        <section class="api-tokens" data-testid="api-tokens" aria-labelledby="api-tokens-heading">
+            {move || match me.get() {
+                None => view! {
+                    <Heading />
+                    <LoadingState />
+                }
+                .into_any(),
+                Some(Ok(me)) => view! { <TokensView me page_size /> }.into_any(),
+                Some(Err(error)) => view! {
+                    <Heading />
+                    <ErrorState error on_retry=Callback::new(move |()| me.refetch()) />
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The tab's heading and what tokens are for.
+#[component]
+fn Heading(#[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <div class="tokens-header">
+            <div>
+                <h3 id="api-tokens-heading" tabindex="-1">"API tokens"</h3>
+                <p class="section-note">
+                    "API tokens let scripts and other software call the portal's API with your privileges."
+                </p>
+            </div>
+            {children.map(|c| c())}
+        </div>
+    }
+}
+
+/// The screen for a known user.
+#[component]
+pub fn TokensView(
+    /// The signed-in user.
+    me: Me,
+    /// Tokens per page.
+    #[prop(default = PAGE_SIZE)]
+    page_size: u32,
+) -> impl IntoView {
+    let api = expect_context::<ApiContext>();
+    let state = TokensState::new(api, &me, page_size);
+    let generating = RwSignal::new(false);
+    let revoking = RwSignal::new(None::<Token>);
+    let full_admin = me.full_admin;
+    let portal_url = me.portal_url.clone();
+    let me = StoredValue::new(me);
+
+    Effect::new(move || {
+        let query = state.query(None);
+        state.reload(query);
+    });
+    Effect::new(move || {
+        state.q.track();
+        state.owner.track();
+        state.refresh_counts();
+    });
+
+    let open_generate = Callback::new(move |()| generating.set(true));
+    let on_created = Callback::new(move |token: Token| state.add_created(token));
+    let on_revoked = Callback::new(move |id: String| state.remove(&id));
+
+    view! {
+        <Heading>
+            <button
+                type="button"
+                class="button primary generate-button"
+                data-testid="generate-button"
+                on:click=move |_| open_generate.run(())
+            >
+                <span class="plus-icon" aria-hidden="true">"+"</span>
+                "Generate new token"
+            </button>
+        </Heading>
+        <div class="tokens-toolbar" role="search" aria-label="Filter tokens">
+            <StatusFilter state />
+            <SearchBox state />
+            <Show when=move || full_admin>
+                <OwnerFilter state me_id=me.with_value(|m| m.user_id.clone()) />
+            </Show>
+        </div>
+        <TokensBody state me open_generate on_revoke=Callback::new(move |t| revoking.set(Some(t))) />
+        <Show when=move || generating.get()>
+            <GenerateDialog
+                portal_url=portal_url.clone()
+                on_close=Callback::new(move |()| generating.set(false))
+                on_created
+            />
+        </Show>
+        {move || {
+            revoking
+                .get()
+                .map(|token| {
+                    view! {
+                        <RevokeDialog
+                            token
+                            show_owner=full_admin
+                            on_close=Callback::new(move |()| revoking.set(None))
+                            on_revoked
+                        />
+                    }
+                })
+        }}
+    }
+}
+
+/// The table, or the loading, error and empty states in its place.
+#[component]
+fn TokensBody(
+    state: TokensState,
+    me: StoredValue<Me>,
+    open_generate: Callback<()>,
+    on_revoke: Callback<Token>,
+) -> impl IntoView {
+    let full_admin = me.with_value(|m| m.full_admin);
+    let me_id = me.with_value(|m| m.user_id.clone());
+    move || {
+        let load = state.load.get();
+        let empty = state.rows.with(Vec::is_empty);
+        match load {
+            Load::Failed(error) => view! {
+                <ErrorState error on_retry=Callback::new(move |()| state.retry()) />
+            }
+            .into_any(),
+            Load::Loading if empty => view! { <LoadingState /> }.into_any(),
+            Load::Ready if empty && state.filtered() => view! {
+                <div class="empty-state" data-testid="no-matches">
+                    <h4>"No tokens match these filters"</h4>
+                    <p>"Try another status or name, or clear the filters."</p>
+                    <button type="button" class="button" on:click=move |_| state.clear_filters()>
+                        "Clear filters"
+                    </button>
+                </div>
+            }
+            .into_any(),
+            Load::Ready if empty => view! {
+                <div class="empty-state" data-testid="empty-state">
+                    <span class="empty-icon" aria-hidden="true">"🔑"</span>
+                    <h4>"No API tokens yet"</h4>
+                    <p>"Generate your first token to connect a script or other software to the portal's API."</p>
+                    <button
+                        type="button"
+                        class="button primary"
+                        data-testid="empty-generate-button"
+                        on:click=move |_| open_generate.run(())
+                    >
+                        <span class="plus-icon" aria-hidden="true">"+"</span>
+                        "Generate your first token"
+                    </button>
+                </div>
+            }
+            .into_any(),
+            _ => view! {
+                <TokenTable state full_admin me_id=me_id.clone() on_revoke />
+                <MoreRows state />
+            }
+            .into_any(),
+        }
+    }
+}
+
+/// "Showing n of m" and the *Load more* button.
+#[component]
+fn MoreRows(state: TokensState) -> impl IntoView {
+    let shown = move || state.rows.with(Vec::len);
+    view! {
+        <div class="tokens-footer">
+            <p class="tokens-summary" data-testid="tokens-summary" aria-live="polite">
+                {move || {
+                    let total = state.total.get();
+                    let noun = if total == 1 { "token" } else { "tokens" };
+                    format!("Showing {} of {total} {noun}", shown())
+                }}
+            </p>
+            {move || {
+                state.more.get().map(|more| {
+                    let loading = more == Load::Loading;
+                    view! {
+                        <button
+                            type="button"
+                            class="button"
+                            data-testid="load-more"
+                            disabled=loading
+                            aria-busy=loading.to_string()
+                            on:click=move |_| state.load_more()
+                        >
+                            {if loading { "Loading…" } else { "Load more" }}
+                        </button>
+                        {match more {
+                            Load::Failed(error) => Some(view! {
+                                <p class="field-error" role="alert" data-testid="load-more-error">
+                                    {format!("More tokens could not be loaded. {}", describe(&error))}
+                                </p>
+                            }),
+                            _ => None,
+                        }}
+                    }
+                })
+            }}
+        </div>
+    }
+}
+
+/// A spinner while tokens load.
+#[component]
+pub fn LoadingState() -> impl IntoView {
+    view! {
+        <div class="loading-state" role="status" data-testid="loading-state">
+            <span class="spinner" aria-hidden="true"></span>
+            "Loading tokens…"
+        </div>
+    }
+}
+
+/// A failed load, with *Retry*.
+#[component]
+pub fn ErrorState(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
+    let kind = match error {
+        ApiError::Network => "network",
+        ApiError::Forbidden(_) => "forbidden",
+        ApiError::RateLimited { .. } => "rate-limited",
+        _ => "other",
+    };
+    view! {
+        <div class="banner error" role="alert" data-testid="error-state" data-error=kind>
+            <span class="banner-icon" aria-hidden="true">"!"</span>
+            <p class="banner-text">{describe(&error)}</p>
+            <button type="button" class="button" data-testid="retry-button" on:click=move |_| on_retry.run(())>
+                "Retry"
+            </button>
+        </div>
+    }
+}
+
+/// A sentence for a person about `error`.
+pub fn describe(error: &ApiError) -> String {
+    match error {
+        ApiError::Forbidden(detail) => format!(
+            "You don't have permission to do this ({detail}). Ask an administrator for a security role in the portal."
+        ),
+        ApiError::NotFound => "This token no longer exists.".into(),
+        ApiError::Server(_) => "The server could not complete the request. Try again in a moment.".into(),
+        other => other.to_string(),
+    }
+}

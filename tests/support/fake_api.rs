@@ -1,0 +1,227 @@
+//! An in-memory [`TokenApi`] that follows the contract's visibility rule, records every call,
+//! and can be told to fail.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use api_tokens_portal::api::{ApiError, ApiFuture, ListQuery, TokenApi};
+use token_wire::{CreatedToken, Me, Owner, Privileges, Role, SortKey, SortOrder, Token, TokenList, TokenStatus};
+
+/// Which call a failure applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Me,
+    List,
+    Create,
+    Revoke,
+}
+
+#[derive(Default)]
+struct State {
+    me: Option<Me>,
+    tokens: Vec<Token>,
+    lists: Vec<ListQuery>,
+    created: Vec<String>,
+    revoked: Vec<String>,
+    failures: Vec<(Op, ApiError, bool)>,
+    serial: u32,
+}
+
+/// The fake; clones share state.
+#[derive(Clone, Default)]
+pub struct FakeApi(Rc<RefCell<State>>);
+
+impl FakeApi {
+    /// A fake API where `me` is signed in and the tenant has `tokens`.
+    pub fn new(me: Me, tokens: Vec<Token>) -> FakeApi {
+        FakeApi(Rc::new(RefCell::new(State { me: Some(me), tokens, ..State::default() })))
+    }
+
+    /// The next call of `op` fails with `error`.
+    pub fn fail_once(&self, op: Op, error: ApiError) {
+        self.0.borrow_mut().failures.push((op, error, false));
+    }
+
+    /// Every call of `op` fails with `error` until [`FakeApi::heal`].
+    pub fn fail_always(&self, op: Op, error: ApiError) {
+        self.0.borrow_mut().failures.push((op, error, true));
+    }
+
+    /// Stops all failures.
+    pub fn heal(&self) {
+        self.0.borrow_mut().failures.clear();
+    }
+
+    /// Every list query received, in order.
+    pub fn lists(&self) -> Vec<ListQuery> {
+        self.0.borrow().lists.clone()
+    }
+
+    /// Forgets the list queries received so far.
+    pub fn forget_lists(&self) {
+        self.0.borrow_mut().lists.clear();
+    }
+
+    /// Names received by `create`.
+    pub fn created(&self) -> Vec<String> {
+        self.0.borrow().created.clone()
+    }
+
+    /// Ids received by `revoke`.
+    pub fn revoked(&self) -> Vec<String> {
+        self.0.borrow().revoked.clone()
+    }
+
+    fn failure(&self, op: Op) -> Option<ApiError> {
+        let mut state = self.0.borrow_mut();
+        let at = state.failures.iter().position(|(o, _, _)| *o == op)?;
+        let (_, error, sticky) = state.failures[at].clone();
+        if !sticky {
+            state.failures.remove(at);
+        }
+        Some(error)
+    }
+
+    fn me_now(&self) -> Me {
+        self.0.borrow().me.clone().expect("a signed-in user")
+    }
+
+    fn answer<T: 'static>(&self, op: Op, ok: impl FnOnce() -> Result<T, ApiError>) -> ApiFuture<T> {
+        let result = match self.failure(op) {
+            Some(error) => Err(error),
+            None => ok(),
+        };
+        Box::pin(async move { result })
+    }
+
+    fn list_now(&self, query: &ListQuery) -> Result<TokenList, ApiError> {
+        let me = self.me_now();
+        let mut state = self.0.borrow_mut();
+        state.lists.push(query.clone());
+        if query.owner.is_some() && !me.full_admin {
+            return Err(ApiError::Forbidden("only full admins filter by owner".into()));
+        }
+        let q = query.q.trim().to_lowercase();
+        let mut items: Vec<Token> = state
+            .tokens
+            .iter()
+            .filter(|t| me.full_admin || t.owner.id == me.user_id)
+            .filter(|t| query.owner.as_ref().is_none_or(|o| *o == t.owner.id))
+            .filter(|t| query.status.is_none_or(|s| s == t.status))
+            .filter(|t| q.is_empty() || t.name.to_lowercase().contains(&q))
+            .cloned()
+            .collect();
+        items.sort_by(|a, b| {
+            let order = match query.sort {
+                SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+                SortKey::CreatedAt => a.created_at.cmp(&b.created_at),
+                SortKey::LastUsedAt => a.last_used_at.cmp(&b.last_used_at),
+            };
+            if query.order == SortOrder::Desc { order.reverse() } else { order }
+        });
+        let total = items.len() as u64;
+        let start: usize = query.cursor.as_deref().map(|c| c.parse().unwrap()).unwrap_or(0);
+        let limit = if query.limit == 0 { 50 } else { query.limit as usize };
+        let end = (start + limit).min(items.len());
+        let next_cursor = (end < items.len()).then(|| end.to_string());
+        Ok(TokenList { items: items[start.min(end)..end].to_vec(), total, next_cursor })
+    }
+
+    fn create_now(&self, name: &str) -> Result<CreatedToken, ApiError> {
+        let me = self.me_now();
+        let mut state = self.0.borrow_mut();
+        state.created.push(name.to_string());
+        if state.tokens.iter().any(|t| t.owner.id == me.user_id && t.name == name) {
+            return Err(ApiError::Conflict {
+                field: Some("name".into()),
+                detail: "a token with this name exists".into(),
+            });
+        }
+        state.serial += 1;
+        let token = Token {
+            id: format!("new-{}", state.serial),
+            name: name.to_string(),
+            owner: Owner { id: me.user_id.clone(), display_name: me.display_name.clone() },
+            created_at: format!("2026-11-25T12:{:02}:00Z", state.serial),
+            last_used_at: None,
+            status: TokenStatus::Generated,
+            privileges: me.privileges,
+        };
+        state.tokens.push(token.clone());
+        Ok(CreatedToken {
+            token,
+            value: format!("cspt_fakeSecretValue{}x", state.serial),
+            portal_url: me.portal_url.clone(),
+        })
+    }
+
+    fn revoke_now(&self, id: &str) -> Result<(), ApiError> {
+        let me = self.me_now();
+        let mut state = self.0.borrow_mut();
+        state.revoked.push(id.to_string());
+        let at = state
+            .tokens
+            .iter()
+            .position(|t| t.id == id && (me.full_admin || t.owner.id == me.user_id))
+            .ok_or(ApiError::NotFound)?;
+        state.tokens.remove(at);
+        Ok(())
+    }
+}
+
+impl TokenApi for FakeApi {
+    fn me(&self) -> ApiFuture<Me> {
+        self.answer(Op::Me, || Ok(self.me_now()))
+    }
+
+    fn list(&self, query: &ListQuery) -> ApiFuture<TokenList> {
+        self.answer(Op::List, || self.list_now(query))
+    }
+
+    fn create(&self, name: &str) -> ApiFuture<CreatedToken> {
+        self.answer(Op::Create, || self.create_now(name))
+    }
+
+    fn revoke(&self, id: &str) -> ApiFuture<()> {
+        self.answer(Op::Revoke, || self.revoke_now(id))
+    }
+}
+
+/// A security reader of the Contoso tenant.
+pub fn reader() -> Me {
+    Me {
+        tenant_id: "contoso".into(),
+        user_id: "u-reader".into(),
+        display_name: "Rita Reader".into(),
+        roles: vec![Role::SecurityReader],
+        full_admin: false,
+        privileges: Privileges::Read,
+        portal_url: "https://contoso.eu.portal.example.net".into(),
+    }
+}
+
+/// A security administrator of the Contoso tenant.
+pub fn admin() -> Me {
+    Me {
+        tenant_id: "contoso".into(),
+        user_id: "u-admin".into(),
+        display_name: "Adam Admin".into(),
+        roles: vec![Role::SecurityAdministrator],
+        full_admin: true,
+        privileges: Privileges::Full,
+        portal_url: "https://contoso.eu.portal.example.net".into(),
+    }
+}
+
+/// A token of `owner`.
+pub fn token(id: &str, name: &str, owner: &Me, status: TokenStatus, last_used_at: Option<&str>) -> Token {
+    Token {
+        id: id.into(),
+        name: name.into(),
+        owner: Owner { id: owner.user_id.clone(), display_name: owner.display_name.clone() },
+        created_at: format!("2026-11-{:02}T09:30:00Z", 1 + id.len() % 20),
+        last_used_at: last_used_at.map(Into::into),
+        status,
+        privileges: owner.privileges,
+    }
+}
