@@ -46,30 +46,54 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 fn client_ip(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 /// The credential after `scheme` in the Authorization header, if that is the scheme used.
 fn credential<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (s, rest) = value.split_once(' ')?;
-    s.eq_ignore_ascii_case(scheme).then(|| rest.trim()).filter(|c| !c.is_empty())
+    s.eq_ignore_ascii_case(scheme)
+        .then(|| rest.trim())
+        .filter(|c| !c.is_empty())
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = credential(&parts.headers, "Bearer").ok_or(ApiError::Unauthenticated("A bearer access token is required."))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = credential(&parts.headers, "Bearer").ok_or(ApiError::Unauthenticated(
+            "A bearer access token is required.",
+        ))?;
         let claims = state.0.jwt.verify(token).await.map_err(|e| match e {
-            JwtError::Invalid(_) => ApiError::Unauthenticated("The access token is invalid or expired."),
-            JwtError::Unavailable(_) => ApiError::Unavailable("Sign-in keys are unavailable; retry later."),
+            JwtError::Invalid(_) => {
+                ApiError::Unauthenticated("The access token is invalid or expired.")
+            }
+            JwtError::Unavailable(_) => {
+                ApiError::Unavailable("Sign-in keys are unavailable; retry later.")
+            }
         })?;
-        if claims.tid.is_empty() || claims.oid.is_empty() || claims.tid.len() > 128 || claims.oid.len() > 128 {
-            return Err(ApiError::Unauthenticated("The access token lacks a tenant or user id."));
+        if claims.tid.is_empty()
+            || claims.oid.is_empty()
+            || claims.tid.len() > 128
+            || claims.oid.len() > 128
+        {
+            return Err(ApiError::Unauthenticated(
+                "The access token lacks a tenant or user id.",
+            ));
         }
         let roles: Vec<Role> = {
-            let mut r: Vec<Role> = claims.wids.iter().filter_map(|w| Role::from_wid(w)).collect();
+            let mut r: Vec<Role> = claims
+                .wids
+                .iter()
+                .filter_map(|w| Role::from_wid(w))
+                .collect();
             r.sort_by_key(|role| Role::ALL.iter().position(|x| x == role));
             r.dedup();
             r
@@ -79,18 +103,37 @@ impl FromRequestParts<AppState> for Caller {
             .name
             .clone()
             .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| if username.is_empty() { claims.oid.clone() } else { username.clone() });
+            .unwrap_or_else(|| {
+                if username.is_empty() {
+                    claims.oid.clone()
+                } else {
+                    username.clone()
+                }
+            });
         let now = state.now_ms();
         let store = state.store();
         store.ensure_tenant(&claims.tid, now).await?;
-        let (user, roles_changed) = store.upsert_user(&claims.tid, &claims.oid, &display_name, &username, &roles, now).await?;
+        let (user, roles_changed) = store
+            .upsert_user(
+                &claims.tid,
+                &claims.oid,
+                &display_name,
+                &username,
+                &roles,
+                now,
+            )
+            .await?;
         if roles_changed {
             forget_owner(state, &claims.tid, &claims.oid);
         }
         if user.deprovisioned != 0 {
-            return Err(ApiError::PermissionDenied("Your access to the portal has been removed."));
+            return Err(ApiError::PermissionDenied(
+                "Your access to the portal has been removed.",
+            ));
         }
-        let privileges = Privileges::of(&roles).ok_or(ApiError::Forbidden("You have no role that grants access to the portal."))?;
+        let privileges = Privileges::of(&roles).ok_or(ApiError::Forbidden(
+            "You have no role that grants access to the portal.",
+        ))?;
         Ok(Caller {
             tenant_id: claims.tid,
             user_id: claims.oid,
@@ -120,7 +163,11 @@ pub async fn authenticate_token(
     if !values::hashes_equal(&token.value_hash, &hash) || !token.is_api {
         return Err(ApiError::InvalidToken);
     }
-    state.0.limiter.check(&token.tenant_id).map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    state
+        .0
+        .limiter
+        .check(&token.tenant_id)
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     if token.revoked {
         return Err(ApiError::InvalidToken);
     }
@@ -149,7 +196,11 @@ pub async fn authenticate_token(
     match token.privileges {
         Some(p) if p >= need => {}
         Some(_) => return Err(denied("This token does not allow this operation.")),
-        None => return Err(denied("The owner of this token has no role that grants access.")),
+        None => {
+            return Err(denied(
+                "The owner of this token has no role that grants access.",
+            ));
+        }
     }
     let use_ = PendingUse {
         tenant_id: token.tenant_id.clone(),
@@ -172,7 +223,9 @@ async fn lookup(state: &AppState, hash: &str) -> Result<Option<Arc<CachedToken>>
     if let Some(entry) = cached {
         return Ok(Some(entry));
     }
-    let Some(row) = state.store().token_by_hash(hash).await? else { return Ok(None) };
+    let Some(row) = state.store().token_by_hash(hash).await? else {
+        return Ok(None);
+    };
     let entry = Arc::new(CachedToken::from(row));
     state.0.cache.insert(entry.clone(), epoch);
     Ok(Some(entry))

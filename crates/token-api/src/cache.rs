@@ -2,9 +2,9 @@
 //! rate limiter and the coalesced last-used writes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use token_wire::Privileges;
@@ -91,7 +91,9 @@ impl TokenCache {
     pub fn evict_owner(&self, tenant_id: &str, user_id: &str) {
         let mut inner = self.inner.lock().expect("cache lock");
         inner.epoch += 1;
-        inner.map.retain(|_, e| !(e.tenant_id == tenant_id && e.owner_id == user_id));
+        inner
+            .map
+            .retain(|_, e| !(e.tenant_id == tenant_id && e.owner_id == user_id));
     }
 
     /// How many entries are cached.
@@ -117,7 +119,11 @@ impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
         let per_minute = per_minute.max(1);
         let interval = Duration::from_secs(60) / per_minute;
-        RateLimiter { interval, tolerance: interval * per_minute, tats: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            interval,
+            tolerance: interval * per_minute,
+            tats: Mutex::new(HashMap::new()),
+        }
     }
 
     /// `Ok` if `key` may proceed now, else `Err(seconds to wait)`.

@@ -37,7 +37,11 @@ pub enum UsersCommand {
 #[derive(Debug, Args)]
 pub struct DatabaseArgs {
     /// `sqlite://path` (created when missing) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://./data/tokens.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://./data/tokens.db"
+    )]
     pub database_url: String,
 }
 
@@ -59,7 +63,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SPA_DIR")]
     pub spa_dir: Option<PathBuf>,
     /// Tenant portal URL template; `{tenant}` is replaced by the tenant id.
-    #[arg(long, env = "PORTAL_URL_TEMPLATE", default_value = "https://{tenant}.portal.example.net")]
+    #[arg(
+        long,
+        env = "PORTAL_URL_TEMPLATE",
+        default_value = "https://{tenant}.portal.example.net"
+    )]
     pub portal_url_template: String,
     /// Token-authenticated calls per tenant per minute.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]

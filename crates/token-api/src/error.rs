@@ -56,16 +56,37 @@ pub enum ApiError {
 impl ApiError {
     /// A 400 naming `field`.
     pub fn bad_request(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        ApiError::BadRequest { field: field.into(), detail: detail.into() }
+        ApiError::BadRequest {
+            field: field.into(),
+            detail: detail.into(),
+        }
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, &'static str, String, Option<String>) {
+    fn parts(
+        &self,
+    ) -> (
+        StatusCode,
+        &'static str,
+        &'static str,
+        String,
+        Option<String>,
+    ) {
         use ApiError::*;
         match self {
-            BadRequest { field, detail } => {
-                (StatusCode::BAD_REQUEST, "bad-request", "Bad request", detail.clone(), Some(field.clone()))
-            }
-            Unauthenticated(d) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Unauthorized", (*d).into(), None),
+            BadRequest { field, detail } => (
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                "Bad request",
+                detail.clone(),
+                Some(field.clone()),
+            ),
+            Unauthenticated(d) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Unauthorized",
+                (*d).into(),
+                None,
+            ),
             InvalidToken => (
                 StatusCode::UNAUTHORIZED,
                 "invalid-token",
@@ -73,9 +94,27 @@ impl ApiError {
                 "The token is missing, malformed, unknown or revoked.".into(),
                 None,
             ),
-            Forbidden(d) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden", (*d).into(), None),
-            PermissionDenied(d) => (StatusCode::FORBIDDEN, "permission-denied", "Permission denied", (*d).into(), None),
-            NotFound(d) => (StatusCode::NOT_FOUND, "not-found", "Not found", (*d).into(), None),
+            Forbidden(d) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                (*d).into(),
+                None,
+            ),
+            PermissionDenied(d) => (
+                StatusCode::FORBIDDEN,
+                "permission-denied",
+                "Permission denied",
+                (*d).into(),
+                None,
+            ),
+            NotFound(d) => (
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                (*d).into(),
+                None,
+            ),
             MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
@@ -83,7 +122,13 @@ impl ApiError {
                 "This method is not allowed on this resource.".into(),
                 None,
             ),
-            Conflict { field, detail } => (StatusCode::CONFLICT, "conflict", "Conflict", detail.clone(), Some(field.clone())),
+            Conflict { field, detail } => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                detail.clone(),
+                Some(field.clone()),
+            ),
             PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
@@ -105,7 +150,13 @@ impl ApiError {
                 format!("The tenant's rate limit is exhausted; retry in {retry_after} s."),
                 None,
             ),
-            Unavailable(d) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", (*d).into(), None),
+            Unavailable(d) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                (*d).into(),
+                None,
+            ),
             Store(e) if is_unavailable(e) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -127,15 +178,27 @@ impl ApiError {
 fn is_unavailable(e: &sqlx::Error) -> bool {
     matches!(
         e,
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
     ) || e.as_database_error().is_some_and(|d| {
         // SQLite "database is locked/busy" and PostgreSQL connection-class errors are transient.
-        matches!(d.code().as_deref(), Some("5") | Some("6") | Some("57P01") | Some("53300"))
+        matches!(
+            d.code().as_deref(),
+            Some("5") | Some("6") | Some("57P01") | Some("53300")
+        )
     })
 }
 
 /// Builds the problem response for `status` with the given parts.
-pub fn problem_response(status: StatusCode, slug: &str, title: &str, detail: String, field: Option<String>) -> Response {
+pub fn problem_response(
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    detail: String,
+    field: Option<String>,
+) -> Response {
     let body = Problem {
         kind: format!("urn:api-tokens:problem:{slug}"),
         title: title.into(),
@@ -144,8 +207,10 @@ pub fn problem_response(status: StatusCode, slug: &str, title: &str, detail: Str
         field,
     };
     let mut res = (status, Json(body)).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     res
 }
 
@@ -169,7 +234,9 @@ impl IntoResponse for ApiError {
             ApiError::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
-            ApiError::Unavailable(_) | ApiError::Store(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
+            ApiError::Unavailable(_) | ApiError::Store(_)
+                if status == StatusCode::SERVICE_UNAVAILABLE =>
+            {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}

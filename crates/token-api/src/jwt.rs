@@ -68,7 +68,13 @@ impl JwtVerifier {
             .redirect(reqwest::redirect::Policy::limited(3))
             .build()
             .expect("HTTP client");
-        JwtVerifier { issuer, audience, http, keys: RwLock::default(), fetch: tokio::sync::Mutex::default() }
+        JwtVerifier {
+            issuer,
+            audience,
+            http,
+            keys: RwLock::default(),
+            fetch: tokio::sync::Mutex::default(),
+        }
     }
 
     /// Validates `token` and returns its claims.
@@ -76,7 +82,8 @@ impl JwtVerifier {
         let (Some(issuer), Some(audience)) = (&self.issuer, &self.audience) else {
             return Err(JwtError::Unavailable("sign-in is not configured"));
         };
-        let header = jsonwebtoken::decode_header(token).map_err(|_| JwtError::Invalid("malformed"))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| JwtError::Invalid("malformed"))?;
         if header.alg != Algorithm::RS256 {
             return Err(JwtError::Invalid("algorithm not allowed"));
         }
@@ -85,7 +92,8 @@ impl JwtVerifier {
             Some(k) => k,
             None => {
                 self.refresh().await?;
-                self.key(&kid).ok_or(JwtError::Invalid("unknown signing key"))?
+                self.key(&kid)
+                    .ok_or(JwtError::Invalid("unknown signing key"))?
             }
         };
         let mut validation = Validation::new(Algorithm::RS256);
@@ -109,11 +117,19 @@ impl JwtVerifier {
 
     async fn refresh(&self) -> Result<(), JwtError> {
         let mut state = self.fetch.lock().await;
-        if state.last_success.is_some_and(|t| t.elapsed() < REFRESH_AFTER_SUCCESS) {
+        if state
+            .last_success
+            .is_some_and(|t| t.elapsed() < REFRESH_AFTER_SUCCESS)
+        {
             return Ok(());
         }
-        if state.last_failure.is_some_and(|t| t.elapsed() < RETRY_AFTER_FAILURE) {
-            return Err(JwtError::Unavailable("the identity provider did not answer"));
+        if state
+            .last_failure
+            .is_some_and(|t| t.elapsed() < RETRY_AFTER_FAILURE)
+        {
+            return Err(JwtError::Unavailable(
+                "the identity provider did not answer",
+            ));
         }
         match self.fetch_keys().await {
             Ok(keys) => {
@@ -126,13 +142,19 @@ impl JwtVerifier {
             Err(e) => {
                 tracing::warn!(error = %e, "cannot fetch the issuer's signing keys");
                 state.last_failure = Some(Instant::now());
-                Err(JwtError::Unavailable("the identity provider did not answer"))
+                Err(JwtError::Unavailable(
+                    "the identity provider did not answer",
+                ))
             }
         }
     }
 
     async fn fetch_keys(&self) -> Result<HashMap<String, DecodingKey>, reqwest::Error> {
-        let issuer = self.issuer.as_deref().unwrap_or_default().trim_end_matches('/');
+        let issuer = self
+            .issuer
+            .as_deref()
+            .unwrap_or_default()
+            .trim_end_matches('/');
         let discovery: Discovery = self
             .http
             .get(format!("{issuer}/.well-known/openid-configuration"))
@@ -141,12 +163,25 @@ impl JwtVerifier {
             .error_for_status()?
             .json()
             .await?;
-        let set: JwkSet = self.http.get(discovery.jwks_uri).send().await?.error_for_status()?.json().await?;
+        let set: JwkSet = self
+            .http
+            .get(discovery.jwks_uri)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
         let mut keys = HashMap::new();
         for jwk in &set.keys {
             let rsa = matches!(jwk.algorithm, AlgorithmParameters::RSA(_));
-            let signing = !matches!(jwk.common.public_key_use, Some(PublicKeyUse::Encryption) | Some(PublicKeyUse::Other(_)));
-            let rs256 = jwk.common.key_algorithm.is_none_or(|a| a == KeyAlgorithm::RS256);
+            let signing = !matches!(
+                jwk.common.public_key_use,
+                Some(PublicKeyUse::Encryption) | Some(PublicKeyUse::Other(_))
+            );
+            let rs256 = jwk
+                .common
+                .key_algorithm
+                .is_none_or(|a| a == KeyAlgorithm::RS256);
             if !(rsa && signing && rs256) {
                 continue;
             }

@@ -43,13 +43,18 @@ pub fn app(state: AppState) -> Router {
             let spa = Router::new()
                 .fallback_service(spa::service(&dir))
                 .layer(axum::middleware::from_fn(spa::cache_headers));
-            router.nest_service("/api", Router::new().fallback(not_found)).fallback_service(spa)
+            router
+                .nest_service("/api", Router::new().fallback(not_found))
+                .fallback_service(spa)
         }
         None => router.fallback(not_found),
     };
     router
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -68,12 +73,19 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then flushes pending writes.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     state.spawn_background();
     let router = app(state.clone());
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     state.flush().await;
     Ok(())
 }

@@ -10,7 +10,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
@@ -56,12 +58,19 @@ async fn users(action: UsersCommand) -> Result<(), Box<dyn std::error::Error>> {
     };
     let store = Store::connect(&args.database.database_url).await?;
     let now = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-    let found = store.set_deprovisioned(&args.tenant, &args.user, flag, now).await?;
+    let found = store
+        .set_deprovisioned(&args.tenant, &args.user, flag, now)
+        .await?;
     store.close().await;
     if !found {
         return Err(format!("no user {} in tenant {}", args.user, args.tenant).into());
     }
-    println!("{} {} in tenant {}", if flag { "deprovisioned" } else { "restored" }, args.user, args.tenant);
+    println!(
+        "{} {} in tenant {}",
+        if flag { "deprovisioned" } else { "restored" },
+        args.user,
+        args.tenant
+    );
     Ok(())
 }
 

@@ -19,7 +19,10 @@ impl Csp {
     /// Builds the policy: the issuer's origin may be connected to and posted to, and each
     /// inline script of the SPA's `index.html` is allowed by its SHA-256 hash.
     pub fn new(issuer: Option<&str>, spa_dir: Option<&Path>) -> std::io::Result<Csp> {
-        let origin = issuer.and_then(origin_of).map(|o| format!(" {o}")).unwrap_or_default();
+        let origin = issuer
+            .and_then(origin_of)
+            .map(|o| format!(" {o}"))
+            .unwrap_or_default();
         let hashes = match spa_dir {
             Some(dir) => inline_script_hashes(&std::fs::read_to_string(dir.join("index.html"))?)
                 .into_iter()
@@ -32,7 +35,8 @@ impl Csp {
              img-src 'self' data:; connect-src 'self'{origin}; frame-ancestors 'none'; base-uri 'none'; \
              form-action 'self'{origin}; object-src 'none'"
         );
-        Ok(Csp(HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'none'"))))
+        Ok(Csp(HeaderValue::from_str(&policy)
+            .unwrap_or(HeaderValue::from_static("default-src 'none'"))))
     }
 
     /// The header value.
@@ -53,12 +57,18 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     let lower = html.to_ascii_lowercase();
     let mut pos = 0;
     while let Some(start) = lower[pos..].find("<script").map(|i| i + pos) {
-        let Some(tag_end) = lower[start..].find('>').map(|i| i + start) else { break };
-        let Some(close) = lower[tag_end..].find("</script").map(|i| i + tag_end) else { break };
+        let Some(tag_end) = lower[start..].find('>').map(|i| i + start) else {
+            break;
+        };
+        let Some(close) = lower[tag_end..].find("</script").map(|i| i + tag_end) else {
+            break;
+        };
         let attrs = &lower[start + "<script".len()..tag_end];
         if !has_src(attrs) {
             let body = &html[tag_end + 1..close];
-            out.push(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes())));
+            out.push(
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes())),
+            );
         }
         pos = close;
     }
@@ -82,8 +92,14 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if api {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -103,13 +119,24 @@ mod tests {
         let html = r#"<html><head><script type="module">import init from '/a.js';init();</script>
             <script src="/x.js"></script><SCRIPT>b()</SCRIPT></head></html>"#;
         let hashes = inline_script_hashes(html);
-        let expected = |s: &str| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()));
-        assert_eq!(hashes, vec![expected("import init from '/a.js';init();"), expected("b()")]);
+        let expected = |s: &str| {
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))
+        };
+        assert_eq!(
+            hashes,
+            vec![
+                expected("import init from '/a.js';init();"),
+                expected("b()")
+            ]
+        );
     }
 
     #[test]
     fn origin_drops_the_path() {
-        assert_eq!(origin_of("http://127.0.0.1:4000/oidc").as_deref(), Some("http://127.0.0.1:4000"));
+        assert_eq!(
+            origin_of("http://127.0.0.1:4000/oidc").as_deref(),
+            Some("http://127.0.0.1:4000")
+        );
         assert_eq!(origin_of("not a url"), None);
     }
 }

@@ -34,15 +34,21 @@ pub async fn cache_headers(req: Request, next: Next) -> Response {
     } else {
         "no-cache"
     };
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     res
 }
 
 /// Whether the file name carries a content hash as Trunk writes it (`name-<16+ hex>.ext`).
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
-    let stem = file.split('.').next().unwrap_or_default().trim_end_matches("_bg");
-    stem.rsplit_once(['-', '_']).is_some_and(|(_, h)| h.len() >= 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    let stem = file
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches("_bg");
+    stem.rsplit_once(['-', '_'])
+        .is_some_and(|(_, h)| h.len() >= 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -52,7 +58,9 @@ mod tests {
     #[test]
     fn recognises_trunk_hashes() {
         assert!(is_hashed_asset("/api-tokens-portal-3f2a9c1b7d6e5f40.js"));
-        assert!(is_hashed_asset("/api-tokens-portal-3f2a9c1b7d6e5f40_bg.wasm"));
+        assert!(is_hashed_asset(
+            "/api-tokens-portal-3f2a9c1b7d6e5f40_bg.wasm"
+        ));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/config.json"));
         assert!(!is_hashed_asset("/favicon.ico"));

@@ -196,7 +196,9 @@ impl AppState {
 
     /// The tenant's portal URL.
     pub fn portal_url(&self, tenant_id: &str) -> String {
-        self.config().portal_url_template.replace("{tenant}", tenant_id)
+        self.config()
+            .portal_url_template
+            .replace("{tenant}", tenant_id)
     }
 }
 
@@ -209,6 +211,9 @@ pub fn to_ms(t: OffsetDateTime) -> i64 {
 pub fn rfc3339(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }

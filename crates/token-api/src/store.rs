@@ -215,10 +215,11 @@ impl Store {
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.trim_start_matches("//");
             let file = path.split('?').next().unwrap_or_default();
-            if !file.is_empty() && file != ":memory:" {
-                if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)?;
-                }
+            let dir = Path::new(file)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty());
+            if let Some(dir) = dir.filter(|_| file != ":memory:") {
+                std::fs::create_dir_all(dir)?;
             }
             let url = if path.contains("mode=") {
                 url.to_string()
@@ -257,8 +258,16 @@ impl Store {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -275,19 +284,24 @@ impl Store {
 
     /// Whether the store answers a trivial query.
     pub async fn ping(&self) -> bool {
-        tokio::time::timeout(Duration::from_secs(3), sqlx::query("SELECT 1").execute(&self.pool))
-            .await
-            .is_ok_and(|r| r.is_ok())
+        tokio::time::timeout(
+            Duration::from_secs(3),
+            sqlx::query("SELECT 1").execute(&self.pool),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok())
     }
 
     /// Records a tenant; seeds its sample alerts the first time it is seen.
     pub async fn ensure_tenant(&self, tenant_id: &str, now: i64) -> Result<(), sqlx::Error> {
-        let inserted = sqlx::query("INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
-            .bind(tenant_id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let inserted = sqlx::query(
+            "INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
         if inserted == 1 {
             for (i, (id, title, severity)) in SAMPLE_ALERTS.iter().enumerate() {
                 sqlx::query(
@@ -337,13 +351,18 @@ impl Store {
         .await?;
         let changed = before.is_some_and(|b| b.roles != roles);
         if changed {
-            self.record_change(tenant_id, None, Some(user_id), now).await?;
+            self.record_change(tenant_id, None, Some(user_id), now)
+                .await?;
         }
         Ok((row, changed))
     }
 
     /// One user.
-    pub async fn user(&self, tenant_id: &str, user_id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    pub async fn user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<Option<UserRow>, sqlx::Error> {
         sqlx::query_as(
             "SELECT tenant_id, id, display_name, roles, deprovisioned FROM users WHERE tenant_id = $1 AND id = $2",
         )
@@ -354,7 +373,13 @@ impl Store {
     }
 
     /// Sets or clears a user's deprovisioned flag; `false` if there is no such user.
-    pub async fn set_deprovisioned(&self, tenant_id: &str, user_id: &str, flag: bool, now: i64) -> Result<bool, sqlx::Error> {
+    pub async fn set_deprovisioned(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        flag: bool,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
         let n = sqlx::query("UPDATE users SET deprovisioned = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(i64::from(flag))
             .bind(tenant_id)
@@ -365,23 +390,36 @@ impl Store {
         if n == 0 {
             return Ok(false);
         }
-        self.record_change(tenant_id, None, Some(user_id), now).await?;
+        self.record_change(tenant_id, None, Some(user_id), now)
+            .await?;
         Ok(true)
     }
 
-    async fn record_change(&self, tenant_id: &str, token_id: Option<&str>, user_id: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO changes (tenant_id, token_id, user_id, at) VALUES ($1, $2, $3, $4)")
-            .bind(tenant_id)
-            .bind(token_id)
-            .bind(user_id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+    async fn record_change(
+        &self,
+        tenant_id: &str,
+        token_id: Option<&str>,
+        user_id: Option<&str>,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO changes (tenant_id, token_id, user_id, at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(tenant_id)
+        .bind(token_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     /// Inserts a token and its `generated` audit event atomically.
-    pub async fn create_token(&self, t: &NewToken<'_>, ip: Option<&str>) -> Result<(), CreateError> {
+    pub async fn create_token(
+        &self,
+        t: &NewToken<'_>,
+        ip: Option<&str>,
+    ) -> Result<(), CreateError> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO tokens (id, tenant_id, owner_id, kind, name, name_lc, value_hash, created_at) \
@@ -398,8 +436,14 @@ impl Store {
         .execute(&mut *tx)
         .await;
         if let Err(e) = inserted {
-            let duplicate = e.as_database_error().is_some_and(|d| d.is_unique_violation());
-            return Err(if duplicate { CreateError::Duplicate } else { e.into() });
+            let duplicate = e
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation());
+            return Err(if duplicate {
+                CreateError::Duplicate
+            } else {
+                e.into()
+            });
         }
         insert_audit(
             &mut *tx,
@@ -419,7 +463,11 @@ impl Store {
     }
 
     /// One live API token of a tenant, optionally restricted to an owner.
-    pub async fn live_api_token(&self, tenant_id: &str, id: &str) -> Result<Option<TokenRow>, sqlx::Error> {
+    pub async fn live_api_token(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<TokenRow>, sqlx::Error> {
         sqlx::query_as(&format!(
             "{TOKEN_SELECT} WHERE t.tenant_id = $1 AND t.id = $2 AND t.kind = 'api' AND t.revoked_at IS NULL"
         ))
@@ -467,20 +515,27 @@ impl Store {
             },
         )
         .await?;
-        sqlx::query("INSERT INTO changes (tenant_id, token_id, user_id, at) VALUES ($1, $2, NULL, $3)")
-            .bind(tenant_id)
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO changes (tenant_id, token_id, user_id, at) VALUES ($1, $2, NULL, $3)",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Some((name, hash)))
     }
 
     /// Lists live API tokens of a tenant; returns one page and the total matching count.
-    pub async fn list_tokens(&self, tenant_id: &str, q: &TokenQuery) -> Result<(Vec<TokenRow>, u64), sqlx::Error> {
+    pub async fn list_tokens(
+        &self,
+        tenant_id: &str,
+        q: &TokenQuery,
+    ) -> Result<(Vec<TokenRow>, u64), sqlx::Error> {
         let mut binds = vec![Bind::Text(tenant_id.to_string())];
-        let mut filter = String::from(" WHERE t.tenant_id = $1 AND t.kind = 'api' AND t.revoked_at IS NULL");
+        let mut filter =
+            String::from(" WHERE t.tenant_id = $1 AND t.kind = 'api' AND t.revoked_at IS NULL");
         if let Some(owner) = &q.owner {
             binds.push(Bind::Text(owner.clone()));
             filter += &format!(" AND t.owner_id = ${}", binds.len());
@@ -499,13 +554,20 @@ impl Store {
             }
         }
         if let Some(text) = q.q.as_deref().filter(|s| !s.is_empty()) {
-            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
             binds.push(Bind::Text(format!("%{escaped}%")));
             filter += &format!(" AND t.name_lc LIKE ${} ESCAPE '\\'", binds.len());
         }
 
         let count_sql = format!("SELECT COUNT(*) AS n FROM tokens t{filter}");
-        let total: i64 = bind_all(sqlx::query(&count_sql), &binds).fetch_one(&self.pool).await?.try_get("n")?;
+        let total: i64 = bind_all(sqlx::query(&count_sql), &binds)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
 
         let key = match q.sort {
             SortKey::Name => "t.name",
@@ -524,14 +586,20 @@ impl Store {
             });
             binds.push(Bind::Text(id.clone()));
             let (a, b) = (binds.len() - 1, binds.len());
-            page_filter += &format!(" AND ({key} {cmp} ${a} OR ({key} = ${a} AND t.id {cmp} ${b}))");
+            page_filter +=
+                &format!(" AND ({key} {cmp} ${a} OR ({key} = ${a} AND t.id {cmp} ${b}))");
         }
         let sql = format!(
             "{TOKEN_SELECT}{page_filter} ORDER BY {key} {dir}, t.id {dir} LIMIT {}",
             q.limit.clamp(1, 101)
         );
-        let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&self.pool).await?;
-        let rows = rows.iter().map(TokenRow::from_row).collect::<Result<Vec<_>, _>>()?;
+        let rows = bind_all(sqlx::query(&sql), &binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let rows = rows
+            .iter()
+            .map(TokenRow::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok((rows, total.max(0) as u64))
     }
 
@@ -560,7 +628,12 @@ impl Store {
     }
 
     /// One page of a tenant's audit trail, newest first.
-    pub async fn list_audit(&self, tenant_id: &str, before: Option<i64>, limit: u32) -> Result<Vec<AuditRow>, sqlx::Error> {
+    pub async fn list_audit(
+        &self,
+        tenant_id: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRow>, sqlx::Error> {
         sqlx::query_as(&format!(
             "SELECT a.seq, a.at, a.actor_id, COALESCE(u.display_name, a.actor_id) AS actor_name, a.action, \
              a.token_id, a.token_name, a.ip FROM audit_events a \
@@ -585,7 +658,11 @@ impl Store {
     }
 
     /// Closes an alert; `None` if the tenant has no such alert.
-    pub async fn close_alert(&self, tenant_id: &str, id: &str) -> Result<Option<AlertRow>, sqlx::Error> {
+    pub async fn close_alert(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<AlertRow>, sqlx::Error> {
         sqlx::query_as(
             "UPDATE alerts SET status = 'closed' WHERE tenant_id = $1 AND id = $2 \
              RETURNING id, title, severity, status, created_at",
@@ -598,7 +675,9 @@ impl Store {
 
     /// The highest change sequence number so far (0 when none).
     pub async fn last_change(&self) -> Result<i64, sqlx::Error> {
-        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS m FROM changes").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS m FROM changes")
+            .fetch_one(&self.pool)
+            .await?;
         row.try_get("m")
     }
 

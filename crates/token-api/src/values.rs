@@ -46,7 +46,9 @@ fn checksum(body: &str) -> String {
 
 /// Whether `value` is well formed (prefix, length, alphabet, checksum); no lookup involved.
 pub fn is_well_formed(value: &str) -> bool {
-    let Some(rest) = value.strip_prefix(PREFIX) else { return false };
+    let Some(rest) = value.strip_prefix(PREFIX) else {
+        return false;
+    };
     if rest.len() != BODY_LEN + CHECKSUM_LEN || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return false;
     }
@@ -110,7 +112,10 @@ mod tests {
 
     #[test]
     fn hash_is_sha256_hex() {
-        assert_eq!(hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert!(hashes_equal(&hash("x"), &hash("x")));
         assert!(!hashes_equal(&hash("x"), &hash("y")));
     }

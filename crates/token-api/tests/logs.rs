@@ -28,7 +28,9 @@ async fn token_values_and_bearer_tokens_are_never_logged() {
     let capture = Capture::default();
     let writer = capture.clone();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace,hyper=debug,h2=debug,reqwest=debug,rustls=debug"))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "trace,hyper=debug,h2=debug,reqwest=debug,rustls=debug",
+        ))
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .init();
@@ -45,11 +47,16 @@ async fn token_values_and_bearer_tokens_are_never_logged() {
     s.use_token(&value, false).await;
     s.use_token(&other[..other.len() - 2], false).await;
     s.get(&reader[..reader.len() - 5], "/api/v1/me").await;
-    s.post(&reader, "/api/v1/tokens", json!({"name": "x\u{1}"})).await;
+    s.post(&reader, "/api/v1/tokens", json!({"name": "x\u{1}"}))
+        .await;
     s.get(&admin, "/api/v1/audit").await;
     s.state.flush().await;
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("/api/v1/alerts"), "the capture works: {}", &logs[..logs.len().min(2000)]);
+    assert!(
+        logs.contains("/api/v1/alerts"),
+        "the capture works: {}",
+        &logs[..logs.len().min(2000)]
+    );
     for (what, secret) in [
         ("token value", value.as_str()),
         ("other token value", &other[..other.len() - 2]),

@@ -26,15 +26,26 @@ const CONTRACT: &[(&str, &str)] = &[
 async fn the_spec_and_the_router_agree() {
     let env = Env::new(Db::Sqlite).await;
     let s = &env.server;
-    let spec: serde_json::Value = reqwest::get(s.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
-    assert_eq!(spec, serde_json::to_value(token_api::openapi::document()).unwrap());
+    let spec: serde_json::Value = reqwest::get(s.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        spec,
+        serde_json::to_value(token_api::openapi::document()).unwrap()
+    );
     let mut documented = BTreeSet::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
             documented.insert((method.clone(), path.clone()));
         }
     }
-    let contract: BTreeSet<(String, String)> = CONTRACT.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let contract: BTreeSet<(String, String)> = CONTRACT
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
     assert_eq!(documented, contract);
 
     // Every documented operation is routed: it answers neither the router's 404 nor 405.
@@ -44,12 +55,27 @@ async fn the_spec_and_the_router_agree() {
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         let body = r.text().await.unwrap();
-        assert!(status != 405 && !body.contains("No such resource."), "{method} {path}: {status} {body}");
+        assert!(
+            status != 405 && !body.contains("No such resource."),
+            "{method} {path}: {status} {body}"
+        );
     }
     // And an undocumented path is not.
     let r = reqwest::get(s.url("/api/v1/undocumented")).await.unwrap();
     assert_eq!(r.status(), 404);
-    for schema in ["Token", "TokenList", "CreateToken", "CreatedToken", "Me", "Problem", "AuditList", "AlertList"] {
-        assert!(spec["components"]["schemas"][schema].is_object(), "{schema} missing");
+    for schema in [
+        "Token",
+        "TokenList",
+        "CreateToken",
+        "CreatedToken",
+        "Me",
+        "Problem",
+        "AuditList",
+        "AlertList",
+    ] {
+        assert!(
+            spec["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
     }
 }

@@ -14,8 +14,16 @@ window.wasmBindings = bindings;</script></head><body></body></html>"#;
 fn spa_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), INDEX).unwrap();
-    std::fs::write(dir.path().join("app-0123456789abcdef.js"), "export default 1;").unwrap();
-    std::fs::write(dir.path().join("app-0123456789abcdef_bg.wasm"), [0u8, 97, 115, 109]).unwrap();
+    std::fs::write(
+        dir.path().join("app-0123456789abcdef.js"),
+        "export default 1;",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("app-0123456789abcdef_bg.wasm"),
+        [0u8, 97, 115, 109],
+    )
+    .unwrap();
     std::fs::write(dir.path().join("config.json"), "{}").unwrap();
     dir
 }
@@ -36,21 +44,50 @@ async fn serves_the_spa_with_fallback_cache_headers_and_csp() {
     let dist = spa_dir();
     let env = Env::with(Db::Sqlite, |c| c.spa_dir = Some(dist.path().to_path_buf())).await;
     let s = &env.server;
-    for path in ["/", "/settings/security-extensions/api-tokens", "/no/such/file.js"] {
+    for path in [
+        "/",
+        "/settings/security-extensions/api-tokens",
+        "/no/such/file.js",
+    ] {
         let r = reqwest::get(s.url(path)).await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
         let h = r.headers().clone();
-        assert!(h["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with("text/html"),
+            "{path}"
+        );
         assert_eq!(h["cache-control"], "no-cache", "{path}");
         let csp = h["content-security-policy"].to_str().unwrap();
-        let body = INDEX.split("<script type=\"module\">").nth(1).unwrap().split("</script>").next().unwrap();
-        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
+        let body = INDEX
+            .split("<script type=\"module\">")
+            .nth(1)
+            .unwrap()
+            .split("</script>")
+            .next()
+            .unwrap();
+        let hash =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
         assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
-        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{csp}"
+        );
         assert!(!csp.contains("unsafe-inline"), "{csp}");
-        assert!(csp.contains(&format!("connect-src 'self' {}", env.idp.issuer)), "{csp}");
-        assert!(csp.contains(&format!("form-action 'self' {}", env.idp.issuer)), "{csp}");
-        for d in ["frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'", "img-src 'self' data:", "style-src 'self'"] {
+        assert!(
+            csp.contains(&format!("connect-src 'self' {}", env.idp.issuer)),
+            "{csp}"
+        );
+        assert!(
+            csp.contains(&format!("form-action 'self' {}", env.idp.issuer)),
+            "{csp}"
+        );
+        for d in [
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+            "img-src 'self' data:",
+            "style-src 'self'",
+        ] {
             assert!(csp.contains(d), "{csp} lacks {d}");
         }
         assert_eq!(h["x-content-type-options"], "nosniff");
@@ -59,14 +96,23 @@ async fn serves_the_spa_with_fallback_cache_headers_and_csp() {
         assert_eq!(r.text().await.unwrap(), INDEX);
     }
     for (path, cache) in [
-        ("/app-0123456789abcdef.js", "public, max-age=31536000, immutable"),
-        ("/app-0123456789abcdef_bg.wasm", "public, max-age=31536000, immutable"),
+        (
+            "/app-0123456789abcdef.js",
+            "public, max-age=31536000, immutable",
+        ),
+        (
+            "/app-0123456789abcdef_bg.wasm",
+            "public, max-age=31536000, immutable",
+        ),
         ("/config.json", "no-cache"),
     ] {
         let r = reqwest::get(s.url(path)).await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()["cache-control"], cache, "{path}");
-        assert!(r.headers().get("content-security-policy").is_none(), "{path}");
+        assert!(
+            r.headers().get("content-security-policy").is_none(),
+            "{path}"
+        );
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     }
     // API paths never fall back to the SPA.
@@ -79,7 +125,13 @@ async fn serves_the_spa_with_fallback_cache_headers_and_csp() {
 #[tokio::test]
 async fn api_responses_are_no_store_with_security_headers() {
     let env = Env::new(Db::Sqlite).await;
-    for path in ["/api/v1/me", "/api/v1/tokens", "/api/v1/alerts/", "/api/v1/openapi.json", "/api/v1/x"] {
+    for path in [
+        "/api/v1/me",
+        "/api/v1/tokens",
+        "/api/v1/alerts/",
+        "/api/v1/openapi.json",
+        "/api/v1/x",
+    ] {
         let r = reqwest::get(env.server.url(path)).await.unwrap();
         let h = r.headers();
         assert_eq!(h["cache-control"], "no-store", "{path}");
@@ -104,14 +156,28 @@ fn the_binary_prints_its_real_address_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on http://").expect(&line).to_string();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .expect(&line)
+        .to_string();
     assert!(!addr.ends_with(":0"), "{addr}");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let status = rt.block_on(async { reqwest::get(format!("http://{addr}/healthz")).await.unwrap().status() });
+    let status = rt.block_on(async {
+        reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .unwrap()
+            .status()
+    });
     assert_eq!(status, 200);
     assert!(dir.path().join("data/tokens.db").exists());
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     let code = child.wait().unwrap();
     assert!(code.success(), "{code:?}");
 }

@@ -37,22 +37,40 @@ async fn token_outcomes(db: Db) {
         Some(format!("Token {}", "a".repeat(5000))),
     ] {
         for write in [false, true] {
-            let req = if write { s.http.post(s.url("/api/v1/alerts/alert-1/close")) } else { s.http.get(s.url("/api/v1/alerts/")) };
+            let req = if write {
+                s.http.post(s.url("/api/v1/alerts/alert-1/close"))
+            } else {
+                s.http.get(s.url("/api/v1/alerts/"))
+            };
             let req = match &header {
                 Some(h) => req.header("authorization", h),
                 None => req,
             };
             let (status, p) = common::status_json(req.send().await.unwrap()).await;
-            assert_eq!((status, p["title"].as_str()), (401, Some("Invalid token")), "{header:?}");
+            assert_eq!(
+                (status, p["title"].as_str()),
+                (401, Some("Invalid token")),
+                "{header:?}"
+            );
         }
     }
-    let r = s.http.get(s.url("/api/v1/alerts")).header("authorization", format!("Token {value}")).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/api/v1/alerts"))
+        .header("authorization", format!("Token {value}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "without the trailing slash too");
     let (status, alerts) = s.use_token(&value, false).await;
     assert_eq!(status, 200);
     assert_eq!(alerts["items"].as_array().unwrap().len(), 5);
     let (status, p) = s.use_token(&value, true).await;
-    assert_eq!((status, p["title"].as_str()), (403, Some("Permission denied")), "read-only token on a write");
+    assert_eq!(
+        (status, p["title"].as_str()),
+        (403, Some("Permission denied")),
+        "read-only token on a write"
+    );
     let r = s
         .http
         .post(s.url("/api/v1/alerts/no-such-alert/close"))
@@ -60,7 +78,11 @@ async fn token_outcomes(db: Db) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 403, "privilege is checked before the alert is looked up");
+    assert_eq!(
+        r.status(),
+        403,
+        "privilege is checked before the alert is looked up"
+    );
 
     // SIEM and log-collector tokens never list and never open these endpoints.
     let op = env.idp.token(TA, "op", &[SecurityOperator]);
@@ -93,7 +115,11 @@ async fn token_outcomes(db: Db) {
     let (_, audit) = s.get(&admin, "/api/v1/audit").await;
     let mut denied = false;
     for _ in 0..20 {
-        denied = s.get(&admin, "/api/v1/audit").await.1["items"].as_array().unwrap().iter().any(|e| e["action"] == "denied");
+        denied = s.get(&admin, "/api/v1/audit").await.1["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "denied");
         if denied {
             break;
         }
@@ -115,13 +141,27 @@ async fn rate_limit_is_per_tenant(db: Db) {
         let v = if i % 2 == 0 { &va } else { &va2 };
         assert_eq!(s.use_token(v, false).await.0, 200, "call {i}");
     }
-    let r = s.http.get(s.url("/api/v1/alerts/")).header("authorization", format!("Token {va2}")).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/api/v1/alerts/"))
+        .header("authorization", format!("Token {va2}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=12).contains(&retry), "{retry}");
     let (_, p) = common::status_json(r).await;
     assert_eq!(p["status"], 429);
-    assert_eq!(s.use_token(&vb, false).await.0, 200, "another tenant is not limited");
+    assert_eq!(
+        s.use_token(&vb, false).await.0,
+        200,
+        "another tenant is not limited"
+    );
 }
 both_backends!(rate_limit_is_per_tenant);
 
@@ -137,28 +177,59 @@ async fn revocation_reaches_other_instances_within_the_bound(db: Db) {
     let (_, keep) = a.create(&user, "kept").await;
     assert_eq!(b.use_token(&value, false).await.0, 200);
     assert_eq!(b.use_token(&keep, false).await.0, 200);
-    assert_eq!(b.state.cached_tokens(), 2, "instance B now answers from its cache");
+    assert_eq!(
+        b.state.cached_tokens(),
+        2,
+        "instance B now answers from its cache"
+    );
 
-    assert_eq!(a.delete(&admin, &format!("/api/v1/tokens/{id}")).await.0, 204);
+    assert_eq!(
+        a.delete(&admin, &format!("/api/v1/tokens/{id}")).await.0,
+        204
+    );
     let revoked_at = Instant::now();
-    assert_eq!(a.use_token(&value, false).await.0, 401, "refused at once on the revoking instance");
+    assert_eq!(
+        a.use_token(&value, false).await.0,
+        401,
+        "refused at once on the revoking instance"
+    );
     loop {
         let status = b.use_token(&value, false).await.0;
         if status == 401 {
             break;
         }
         assert_eq!(status, 200);
-        assert!(revoked_at.elapsed() < Duration::from_secs(3), "instance B still accepts a revoked token after 3 s");
+        assert!(
+            revoked_at.elapsed() < Duration::from_secs(3),
+            "instance B still accepts a revoked token after 3 s"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(b.use_token(&keep, false).await.0, 200, "other tokens stay valid");
+    assert_eq!(
+        b.use_token(&keep, false).await.0,
+        200,
+        "other tokens stay valid"
+    );
 
     // Deprovisioning from the command line reaches both instances within the same bound.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_token-api"))
-        .args(["users", "deprovision", "--tenant", TA, "--user", "op", "--database-url", &env.db.url])
+        .args([
+            "users",
+            "deprovision",
+            "--tenant",
+            TA,
+            "--user",
+            "op",
+            "--database-url",
+            &env.db.url,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let started = Instant::now();
     for server in [a, &b] {
         loop {
@@ -167,23 +238,50 @@ async fn revocation_reaches_other_instances_within_the_bound(db: Db) {
                 assert_eq!(p["title"], "Permission denied");
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(3), "deprovisioning not seen after 3 s");
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "deprovisioning not seen after 3 s"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-    assert!(a.names(&admin, "").await.contains(&"kept".to_string()), "a deprovisioned user's tokens stay listed");
+    assert!(
+        a.names(&admin, "").await.contains(&"kept".to_string()),
+        "a deprovisioned user's tokens stay listed"
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_token-api"))
-        .args(["users", "restore", "--tenant", TA, "--user", "op", "--database-url", &env.db.url])
+        .args([
+            "users",
+            "restore",
+            "--tenant",
+            TA,
+            "--user",
+            "op",
+            "--database-url",
+            &env.db.url,
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     let started = Instant::now();
     while b.use_token(&keep, false).await.0 != 200 {
-        assert!(started.elapsed() < Duration::from_secs(3), "restore not seen after 3 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "restore not seen after 3 s"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_token-api"))
-        .args(["users", "deprovision", "--tenant", TA, "--user", "nobody", "--database-url", &env.db.url])
+        .args([
+            "users",
+            "deprovision",
+            "--tenant",
+            TA,
+            "--user",
+            "nobody",
+            "--database-url",
+            &env.db.url,
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success(), "an unknown user is an error");
@@ -199,7 +297,11 @@ async fn role_changes_apply_to_existing_tokens(db: Db) {
     assert_eq!(s.use_token(&value, true).await.0, 200);
     let demoted = env.idp.token(TA, "op", &[GlobalReader]);
     assert_eq!(s.get(&demoted, "/api/v1/me").await.1["privileges"], "read");
-    assert_eq!(s.use_token(&value, true).await.0, 403, "the token acts with the owner's current privileges");
+    assert_eq!(
+        s.use_token(&value, true).await.0,
+        403,
+        "the token acts with the owner's current privileges"
+    );
     assert_eq!(s.use_token(&value, false).await.0, 200);
 }
 both_backends!(role_changes_apply_to_existing_tokens);
@@ -210,23 +312,48 @@ async fn last_used_writes_are_coalesced_and_flushed_on_shutdown(db: Db) {
     let op = env.idp.token(TA, "op", &[SecurityOperator]);
     let (id, value) = s.create(&op, "t").await;
     assert_eq!(s.use_token(&value, false).await.0, 200);
-    let first = s.state.store().live_api_token(TA, &id).await.unwrap().unwrap().last_used_at.unwrap();
+    let first = s
+        .state
+        .store()
+        .live_api_token(TA, &id)
+        .await
+        .unwrap()
+        .unwrap()
+        .last_used_at
+        .unwrap();
     s.clock.advance(Duration::from_secs(30));
     assert_eq!(s.use_token(&value, false).await.0, 200);
-    let row = s.state.store().live_api_token(TA, &id).await.unwrap().unwrap();
-    assert_eq!(row.last_used_at, Some(first), "the second use waits for the flush");
-    let Env { server, db: test_db, .. } = env;
+    let row = s
+        .state
+        .store()
+        .live_api_token(TA, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.last_used_at,
+        Some(first),
+        "the second use waits for the flush"
+    );
+    let Env {
+        server,
+        db: test_db,
+        ..
+    } = env;
     let store = server.state.store().clone();
     server.stop().await;
     let started = Instant::now();
     loop {
         let row = store.live_api_token(TA, &id).await;
-        if let Ok(Some(row)) = row {
-            if row.last_used_at.unwrap() >= first + 30_000 {
-                break;
-            }
+        if let Ok(Some(row)) = row
+            && row.last_used_at.unwrap() >= first + 30_000
+        {
+            break;
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "not flushed on shutdown");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "not flushed on shutdown"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     drop(test_db);
@@ -255,8 +382,15 @@ async fn concurrent_generate_and_revoke(db: Db) {
                 let (id, value) = s.create(&bearer, &name).await;
                 if n % 3 == 0 {
                     let victim = live.keys().next().cloned().unwrap_or(id.clone());
-                    let entry: (String, String) = live.remove(&victim).unwrap_or((name.clone(), value.clone()));
-                    assert_eq!(s.delete(&bearer, &format!("/api/v1/tokens/{victim}")).await.0, 204);
+                    let entry: (String, String) = live
+                        .remove(&victim)
+                        .unwrap_or((name.clone(), value.clone()));
+                    assert_eq!(
+                        s.delete(&bearer, &format!("/api/v1/tokens/{victim}"))
+                            .await
+                            .0,
+                        204
+                    );
                     revoked.insert(victim.clone(), entry);
                     if victim != id {
                         live.insert(id, (name, value));
@@ -275,14 +409,29 @@ async fn concurrent_generate_and_revoke(db: Db) {
         live.extend(l);
         revoked.extend(r);
     }
-    assert!(live.len() + revoked.len() >= 16, "too little work done: {}", live.len() + revoked.len());
+    assert!(
+        live.len() + revoked.len() >= 16,
+        "too little work done: {}",
+        live.len() + revoked.len()
+    );
     let admin = idp.token(TA, "admin", &[GlobalAdministrator]);
     let mut listed = Vec::new();
     let mut cursor = String::new();
     loop {
-        let (status, page) = s.get(&admin, &format!("/api/v1/tokens?limit=100&sort=name{cursor}")).await;
+        let (status, page) = s
+            .get(
+                &admin,
+                &format!("/api/v1/tokens?limit=100&sort=name{cursor}"),
+            )
+            .await;
         assert_eq!(status, 200);
-        listed.extend(page["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()));
+        listed.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_string()),
+        );
         match page["next_cursor"].as_str() {
             Some(c) => cursor = format!("&cursor={c}"),
             None => break,
@@ -290,7 +439,11 @@ async fn concurrent_generate_and_revoke(db: Db) {
     }
     let listed_set: BTreeSet<String> = listed.iter().cloned().collect();
     assert_eq!(listed_set.len(), listed.len(), "duplicated rows");
-    assert_eq!(listed_set, live.keys().cloned().collect::<BTreeSet<_>>(), "lost or extra rows");
+    assert_eq!(
+        listed_set,
+        live.keys().cloned().collect::<BTreeSet<_>>(),
+        "lost or extra rows"
+    );
     for (name, value) in live.values().take(40) {
         assert_eq!(s.use_token(value, false).await.0, 200, "{name}");
     }
@@ -298,7 +451,13 @@ async fn concurrent_generate_and_revoke(db: Db) {
         assert_eq!(s.use_token(value, false).await.0, 401, "{name}");
     }
     let (_, audit) = s.get(&admin, "/api/v1/audit?limit=100").await;
-    assert!(audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "revoked"));
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "revoked")
+    );
 }
 both_backends!(concurrent_generate_and_revoke);
 
@@ -316,9 +475,26 @@ async fn oversized_and_odd_requests_on_token_endpoints() {
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success() || r.status() == 413, "{}", r.status());
-    let r = s.http.put(s.url("/api/v1/alerts/")).header("authorization", format!("Token {value}")).send().await.unwrap();
+    assert!(
+        r.status().is_success() || r.status() == 413,
+        "{}",
+        r.status()
+    );
+    let r = s
+        .http
+        .put(s.url("/api/v1/alerts/"))
+        .header("authorization", format!("Token {value}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
-    let r = s.http.post(s.url("/api/v1/tokens")).bearer_auth(&op).json(&json!({"name": 5})).send().await.unwrap();
+    let r = s
+        .http
+        .post(s.url("/api/v1/tokens"))
+        .bearer_auth(&op)
+        .json(&json!({"name": 5}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 }

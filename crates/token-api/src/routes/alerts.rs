@@ -11,7 +11,13 @@ use crate::state::{AppState, rfc3339};
 use crate::store::AlertRow;
 
 fn alert(r: AlertRow) -> Alert {
-    Alert { id: r.id, title: r.title, severity: r.severity, status: r.status, created_at: rfc3339(r.created_at) }
+    Alert {
+        id: r.id,
+        title: r.title,
+        severity: r.severity,
+        status: r.status,
+        created_at: rfc3339(r.created_at),
+    }
 }
 
 /// The tenant's alerts (needs any privilege).
@@ -21,16 +27,30 @@ fn alert(r: AlertRow) -> Alert {
         (status = 401, body = Problem, description = "Invalid token", content_type = "application/problem+json"),
         (status = 403, body = Problem, description = "Permission denied", content_type = "application/problem+json"),
         (status = 429, body = Problem, description = "Rate limited; see Retry-After", content_type = "application/problem+json")))]
-pub async fn list_alerts(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap) -> Result<Json<AlertList>, ApiError> {
+pub async fn list_alerts(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Result<Json<AlertList>, ApiError> {
     let token = authenticate_token(&state, &headers, ip, Privileges::Read).await?;
-    let items = state.store().list_alerts(&token.tenant_id).await?.into_iter().map(alert).collect();
+    let items = state
+        .store()
+        .list_alerts(&token.tenant_id)
+        .await?
+        .into_iter()
+        .map(alert)
+        .collect();
     Ok(Json(AlertList { items }))
 }
 
 /// The same as `GET /api/v1/alerts/`, without the trailing slash.
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", security(("token" = [])),
     responses((status = 200, body = AlertList), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_alerts_no_slash(state: State<AppState>, ip: ClientIp, headers: HeaderMap) -> Result<Json<AlertList>, ApiError> {
+pub async fn list_alerts_no_slash(
+    state: State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+) -> Result<Json<AlertList>, ApiError> {
     list_alerts(state, ip, headers).await
 }
 
@@ -50,6 +70,10 @@ pub async fn close_alert(
     headers: HeaderMap,
 ) -> Result<Json<Alert>, ApiError> {
     let token = authenticate_token(&state, &headers, ip, Privileges::Alerts).await?;
-    let row = state.store().close_alert(&token.tenant_id, &id).await?.ok_or(ApiError::NotFound("No such alert."))?;
+    let row = state
+        .store()
+        .close_alert(&token.tenant_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound("No such alert."))?;
     Ok(Json(alert(row)))
 }

@@ -9,17 +9,26 @@ use std::collections::HashMap;
 use crate::error::ApiError;
 
 /// Query parameters by name; empty values count as absent; unknown names are refused.
-pub(crate) fn parse_query(raw: Option<&str>, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
+pub(crate) fn parse_query(
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> Result<HashMap<String, String>, ApiError> {
     let mut out = HashMap::new();
     for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         if !allowed.contains(&k.as_ref()) {
-            return Err(ApiError::bad_request(k.chars().take(64).collect::<String>(), "Unknown query parameter."));
+            return Err(ApiError::bad_request(
+                k.chars().take(64).collect::<String>(),
+                "Unknown query parameter.",
+            ));
         }
         if v.is_empty() {
             continue;
         }
         if out.insert(k.to_string(), v.to_string()).is_some() {
-            return Err(ApiError::bad_request(k.to_string(), "Give this parameter at most once."));
+            return Err(ApiError::bad_request(
+                k.to_string(),
+                "Give this parameter at most once.",
+            ));
         }
     }
     Ok(out)

@@ -7,15 +7,18 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use token_wire::{
-    AuditAction, AuditEvent, AuditList, CreateToken, CreatedToken, Me, Owner, Privileges, Problem, SortKey, SortOrder,
-    Token, TokenList, TokenStatus, validate_name,
+    AuditAction, AuditEvent, AuditList, CreateToken, CreatedToken, Me, Owner, Privileges, Problem,
+    SortKey, SortOrder, Token, TokenList, TokenStatus, validate_name,
 };
 
 use crate::auth::{Caller, forget_owner, forget_token};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::routes::{parse_limit, parse_query};
 use crate::state::{AppState, rfc3339};
-use crate::store::{CreateError, INACTIVE_AFTER_MS, KeyValue, NewToken, TokenKind, TokenQuery, TokenRow, parse_roles};
+use crate::store::{
+    CreateError, INACTIVE_AFTER_MS, KeyValue, NewToken, TokenKind, TokenQuery, TokenRow,
+    parse_roles,
+};
 use crate::values;
 
 /// The status of a token last used at `last_used` (Unix ms), seen at `now`.
@@ -31,7 +34,10 @@ fn token_json(r: &TokenRow, now: i64) -> Token {
     Token {
         id: r.id.clone(),
         name: r.name.clone(),
-        owner: Owner { id: r.owner_id.clone(), display_name: r.owner_name.clone() },
+        owner: Owner {
+            id: r.owner_id.clone(),
+            display_name: r.owner_name.clone(),
+        },
         created_at: rfc3339(r.created_at),
         last_used_at: r.last_used_at.map(rfc3339),
         status: status_at(r.last_used_at, now),
@@ -72,12 +78,27 @@ fn encode_cursor(sort: SortKey, order: SortOrder, row: &TokenRow) -> String {
         SortKey::CreatedAt => serde_json::Value::from(row.created_at),
         SortKey::LastUsedAt => serde_json::Value::from(row.last_used_at.unwrap_or(-1)),
     };
-    let json = serde_json::to_vec(&Cursor { s: sort, o: order, k, i: row.id.clone() }).unwrap_or_default();
+    let json = serde_json::to_vec(&Cursor {
+        s: sort,
+        o: order,
+        k,
+        i: row.id.clone(),
+    })
+    .unwrap_or_default();
     URL_SAFE_NO_PAD.encode(json)
 }
 
-fn decode_cursor(raw: &str, sort: SortKey, order: SortOrder) -> Result<(KeyValue, String), ApiError> {
-    let bad = || ApiError::bad_request("cursor", "Not a cursor from this listing; start again without it.");
+fn decode_cursor(
+    raw: &str,
+    sort: SortKey,
+    order: SortOrder,
+) -> Result<(KeyValue, String), ApiError> {
+    let bad = || {
+        ApiError::bad_request(
+            "cursor",
+            "Not a cursor from this listing; start again without it.",
+        )
+    };
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
     let c: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     if c.s != sort || c.o != order {
@@ -85,7 +106,9 @@ fn decode_cursor(raw: &str, sort: SortKey, order: SortOrder) -> Result<(KeyValue
     }
     let key = match (sort, c.k) {
         (SortKey::Name, serde_json::Value::String(s)) => KeyValue::Text(s),
-        (SortKey::CreatedAt | SortKey::LastUsedAt, serde_json::Value::Number(n)) => KeyValue::Int(n.as_i64().ok_or_else(bad)?),
+        (SortKey::CreatedAt | SortKey::LastUsedAt, serde_json::Value::Number(n)) => {
+            KeyValue::Int(n.as_i64().ok_or_else(bad)?)
+        }
         _ => return Err(bad()),
     };
     Ok((key, c.i))
@@ -108,18 +131,34 @@ fn decode_cursor(raw: &str, sort: SortKey, order: SortOrder) -> Result<(KeyValue
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_tokens(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<TokenList>, ApiError> {
-    let params = parse_query(raw.as_deref(), &["status", "q", "owner", "sort", "order", "limit", "cursor"])?;
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<TokenList>, ApiError> {
+    let params = parse_query(
+        raw.as_deref(),
+        &["status", "q", "owner", "sort", "order", "limit", "cursor"],
+    )?;
     let status = params
         .get("status")
-        .map(|s| TokenStatus::parse(s).ok_or_else(|| ApiError::bad_request("status", "Must be generated, active or inactive.")))
+        .map(|s| {
+            TokenStatus::parse(s).ok_or_else(|| {
+                ApiError::bad_request("status", "Must be generated, active or inactive.")
+            })
+        })
         .transpose()?;
     let sort = match params.get("sort").map(String::as_str) {
         None => SortKey::default(),
         Some("name") => SortKey::Name,
         Some("created_at") => SortKey::CreatedAt,
         Some("last_used_at") => SortKey::LastUsedAt,
-        Some(_) => return Err(ApiError::bad_request("sort", "Must be name, created_at or last_used_at.")),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "sort",
+                "Must be name, created_at or last_used_at.",
+            ));
+        }
     };
     let order = match params.get("order").map(String::as_str) {
         None => SortOrder::default(),
@@ -129,18 +168,39 @@ pub async fn list_tokens(State(state): State<AppState>, caller: Caller, RawQuery
     };
     let limit = parse_limit(&params)?;
     let q = params.get("q").cloned();
-    if q.as_ref().is_some_and(|q| q.chars().count() > 256 || q.chars().any(char::is_control)) {
-        return Err(ApiError::bad_request("q", "At most 256 characters, without control characters."));
+    if q.as_ref()
+        .is_some_and(|q| q.chars().count() > 256 || q.chars().any(char::is_control))
+    {
+        return Err(ApiError::bad_request(
+            "q",
+            "At most 256 characters, without control characters.",
+        ));
     }
     let owner = match params.get("owner") {
         Some(o) if caller.full_admin() => Some(o.clone()),
-        Some(o) if *o != caller.user_id => return Err(ApiError::Forbidden("Only full admins can list other users' tokens.")),
+        Some(o) if *o != caller.user_id => {
+            return Err(ApiError::Forbidden(
+                "Only full admins can list other users' tokens.",
+            ));
+        }
         _ if caller.full_admin() => None,
         _ => Some(caller.user_id.clone()),
     };
-    let after = params.get("cursor").map(|c| decode_cursor(c, sort, order)).transpose()?;
+    let after = params
+        .get("cursor")
+        .map(|c| decode_cursor(c, sort, order))
+        .transpose()?;
     let now = state.now_ms();
-    let query = TokenQuery { owner, status, q, sort, order, limit: limit + 1, after, now };
+    let query = TokenQuery {
+        owner,
+        status,
+        q,
+        sort,
+        order,
+        limit: limit + 1,
+        after,
+        now,
+    };
     let (mut rows, total) = state.store().list_tokens(&caller.tenant_id, &query).await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
@@ -148,7 +208,11 @@ pub async fn list_tokens(State(state): State<AppState>, caller: Caller, RawQuery
     } else {
         None
     };
-    Ok(Json(TokenList { items: rows.iter().map(|r| token_json(r, now)).collect(), total, next_cursor }))
+    Ok(Json(TokenList {
+        items: rows.iter().map(|r| token_json(r, now)).collect(),
+        total,
+        next_cursor,
+    }))
 }
 
 /// Generates an API token for the caller. The value is in this answer only.
@@ -181,20 +245,33 @@ pub async fn create_token(
     match state.store().create_token(&new, caller.ip.as_deref()).await {
         Ok(()) => {}
         Err(CreateError::Duplicate) => {
-            return Err(ApiError::Conflict { field: "name".into(), detail: "You already have a token with this name.".into() });
+            return Err(ApiError::Conflict {
+                field: "name".into(),
+                detail: "You already have a token with this name.".into(),
+            });
         }
         Err(CreateError::Sqlx(e)) => return Err(e.into()),
     }
     let token = Token {
         id,
         name: name.to_string(),
-        owner: Owner { id: caller.user_id.clone(), display_name: caller.display_name.clone() },
+        owner: Owner {
+            id: caller.user_id.clone(),
+            display_name: caller.display_name.clone(),
+        },
         created_at: rfc3339(now),
         last_used_at: None,
         status: TokenStatus::Generated,
         privileges: caller.privileges,
     };
-    Ok((StatusCode::CREATED, Json(CreatedToken { token, value, portal_url: state.portal_url(&caller.tenant_id) })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token,
+            value,
+            portal_url: state.portal_url(&caller.tenant_id),
+        }),
+    ))
 }
 
 /// Revokes an API token the caller may see; the next use of its value is refused.
@@ -203,12 +280,23 @@ pub async fn create_token(
     responses(
         (status = 204, description = "Revoked"),
         (status = 404, body = Problem, description = "No such live token visible to the caller", content_type = "application/problem+json")))]
-pub async fn revoke_token(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
     let owner = (!caller.full_admin()).then_some(caller.user_id.as_str());
     let now = state.now_ms();
     state
         .store()
-        .revoke(&caller.tenant_id, &id, owner, &caller.user_id, now, caller.ip.as_deref())
+        .revoke(
+            &caller.tenant_id,
+            &id,
+            owner,
+            &caller.user_id,
+            now,
+            caller.ip.as_deref(),
+        )
         .await?
         .ok_or(ApiError::NotFound("No such token."))?;
     forget_token(&state, &id);
@@ -224,9 +312,15 @@ pub async fn revoke_token(State(state): State<AppState>, caller: Caller, ApiPath
         (status = 200, body = AuditList),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, description = "Not a full admin", content_type = "application/problem+json")))]
-pub async fn audit(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Json<AuditList>, ApiError> {
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<AuditList>, ApiError> {
     if !caller.full_admin() {
-        return Err(ApiError::Forbidden("Only full admins can read the audit trail."));
+        return Err(ApiError::Forbidden(
+            "Only full admins can read the audit trail.",
+        ));
     }
     let params = parse_query(raw.as_deref(), &["limit", "cursor"])?;
     let limit = parse_limit(&params)?;
@@ -238,13 +332,22 @@ pub async fn audit(State(state): State<AppState>, caller: Caller, RawQuery(raw):
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
                 .and_then(|s| s.strip_prefix("a:").and_then(|n| n.parse::<i64>().ok()))
-                .ok_or_else(|| ApiError::bad_request("cursor", "Not a cursor from this listing; start again without it."))
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "cursor",
+                        "Not a cursor from this listing; start again without it.",
+                    )
+                })
         })
         .transpose()?;
-    let mut rows = state.store().list_audit(&caller.tenant_id, before, limit + 1).await?;
+    let mut rows = state
+        .store()
+        .list_audit(&caller.tenant_id, before, limit + 1)
+        .await?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|r| URL_SAFE_NO_PAD.encode(format!("a:{}", r.seq)))
+        rows.last()
+            .map(|r| URL_SAFE_NO_PAD.encode(format!("a:{}", r.seq)))
     } else {
         None
     };
@@ -252,7 +355,10 @@ pub async fn audit(State(state): State<AppState>, caller: Caller, RawQuery(raw):
         .into_iter()
         .map(|r| AuditEvent {
             at: rfc3339(r.at),
-            actor: Owner { id: r.actor_id, display_name: r.actor_name },
+            actor: Owner {
+                id: r.actor_id,
+                display_name: r.actor_name,
+            },
             action: match r.action.as_str() {
                 "generated" => AuditAction::Generated,
                 "revoked" => AuditAction::Revoked,
@@ -267,11 +373,22 @@ pub async fn audit(State(state): State<AppState>, caller: Caller, RawQuery(raw):
     Ok(Json(AuditList { items, next_cursor }))
 }
 
-async fn set_deprovisioned(state: &AppState, caller: &Caller, user_id: &str, flag: bool) -> Result<StatusCode, ApiError> {
+async fn set_deprovisioned(
+    state: &AppState,
+    caller: &Caller,
+    user_id: &str,
+    flag: bool,
+) -> Result<StatusCode, ApiError> {
     if !caller.full_admin() {
-        return Err(ApiError::Forbidden("Only full admins can deprovision users."));
+        return Err(ApiError::Forbidden(
+            "Only full admins can deprovision users.",
+        ));
     }
-    if !state.store().set_deprovisioned(&caller.tenant_id, user_id, flag, state.now_ms()).await? {
+    if !state
+        .store()
+        .set_deprovisioned(&caller.tenant_id, user_id, flag, state.now_ms())
+        .await?
+    {
         return Err(ApiError::NotFound("No such user."));
     }
     forget_owner(state, &caller.tenant_id, user_id);
@@ -286,7 +403,11 @@ async fn set_deprovisioned(state: &AppState, caller: &Caller, user_id: &str, fla
         (status = 204, description = "Deprovisioned"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn deprovision(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
+pub async fn deprovision(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
     set_deprovisioned(&state, &caller, &id, true).await
 }
 
@@ -297,6 +418,10 @@ pub async fn deprovision(State(state): State<AppState>, caller: Caller, ApiPath(
         (status = 204, description = "Restored"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn restore(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
+pub async fn restore(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
     set_deprovisioned(&state, &caller, &id, false).await
 }

@@ -21,6 +21,11 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
-    let body = state.0.openapi_json.get().cloned().unwrap_or_else(|| "{}".into());
+    let body = state
+        .0
+        .openapi_json
+        .get()
+        .cloned()
+        .unwrap_or_else(|| "{}".into());
     ([(header::CONTENT_TYPE, "application/json")], body)
 }

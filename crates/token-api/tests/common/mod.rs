@@ -53,7 +53,9 @@ macro_rules! both_backends {
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TOKEN_API_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("TOKEN_API_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// A fresh database; the SQLite directory is removed on drop.
@@ -68,18 +70,35 @@ impl TestDb {
             Db::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}/data/tokens.db", dir.path().display());
-                TestDb { url, _dir: Some(dir) }
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                }
             }
             Db::Postgres => {
                 let base = postgres_url().expect("TOKEN_API_TEST_POSTGRES_URL");
-                let name = format!("token_api_test_{}", token_api::values::new_id().to_lowercase());
+                let name = format!(
+                    "token_api_test_{}",
+                    token_api::values::new_id().to_lowercase()
+                );
                 use sqlx::Connection;
-                let mut conn = sqlx::PgConnection::connect(&base).await.expect("connect to PostgreSQL");
-                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+                let mut conn = sqlx::PgConnection::connect(&base)
+                    .await
+                    .expect("connect to PostgreSQL");
+                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
                 conn.close().await.ok();
                 let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
-                let prefix = if prefix.ends_with('/') || prefix.ends_with(':') { base.clone() } else { prefix.to_string() };
-                TestDb { url: format!("{prefix}/{name}"), _dir: None }
+                let prefix = if prefix.ends_with('/') || prefix.ends_with(':') {
+                    base.clone()
+                } else {
+                    prefix.to_string()
+                };
+                TestDb {
+                    url: format!("{prefix}/{name}"),
+                    _dir: None,
+                }
             }
         }
     }
@@ -98,10 +117,16 @@ impl TestIdp {
         let jwks = json!({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": KID, "n": TEST_N.trim(), "e": "AQAB"}]});
         let discovery = json!({"issuer": issuer, "jwks_uri": format!("{issuer}/jwks")});
         let app = axum::Router::new()
-            .route("/.well-known/openid-configuration", get(move || async move { Json(discovery) }))
+            .route(
+                "/.well-known/openid-configuration",
+                get(move || async move { Json(discovery) }),
+            )
             .route("/jwks", get(move || async move { Json(jwks) }));
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-        TestIdp { issuer, key: EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).unwrap() }
+        TestIdp {
+            issuer,
+            key: EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).unwrap(),
+        }
     }
 
     /// Standard valid claims for a user.
@@ -137,7 +162,9 @@ impl TestClock {
     }
     pub fn clock(&self) -> token_api::Clock {
         let offset = self.0.clone();
-        Arc::new(move || OffsetDateTime::now_utc() + time::Duration::milliseconds(offset.load(Ordering::SeqCst)))
+        Arc::new(move || {
+            OffsetDateTime::now_utc() + time::Duration::milliseconds(offset.load(Ordering::SeqCst))
+        })
     }
 }
 
@@ -189,25 +216,49 @@ impl TestServer {
 
     /// GET with a bearer token; returns status and JSON (Null when the body is not JSON).
     pub async fn get(&self, bearer: &str, path: &str) -> (u16, Value) {
-        let r = self.http.get(self.url(path)).bearer_auth(bearer).send().await.unwrap();
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap();
         status_json(r).await
     }
 
     pub async fn post(&self, bearer: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self.http.post(self.url(path)).bearer_auth(bearer).json(&body).send().await.unwrap();
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(bearer)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         status_json(r).await
     }
 
     pub async fn delete(&self, bearer: &str, path: &str) -> (u16, Value) {
-        let r = self.http.delete(self.url(path)).bearer_auth(bearer).send().await.unwrap();
+        let r = self
+            .http
+            .delete(self.url(path))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap();
         status_json(r).await
     }
 
     /// Creates a token named `name`; returns (id, value).
     pub async fn create(&self, bearer: &str, name: &str) -> (String, String) {
-        let (s, v) = self.post(bearer, "/api/v1/tokens", json!({"name": name})).await;
+        let (s, v) = self
+            .post(bearer, "/api/v1/tokens", json!({"name": name}))
+            .await;
         assert_eq!(s, 201, "{v}");
-        (v["token"]["id"].as_str().unwrap().into(), v["value"].as_str().unwrap().into())
+        (
+            v["token"]["id"].as_str().unwrap().into(),
+            v["value"].as_str().unwrap().into(),
+        )
     }
 
     /// Calls an alerts endpoint with `Authorization: Token <value>`.
@@ -217,16 +268,26 @@ impl TestServer {
         } else {
             self.http.get(self.url("/api/v1/alerts/"))
         };
-        let r = req.header("authorization", format!("Token {value}")).send().await.unwrap();
+        let r = req
+            .header("authorization", format!("Token {value}"))
+            .send()
+            .await
+            .unwrap();
         status_json(r).await
     }
 
     /// Names of the tokens `bearer` lists (all pages of 100).
     pub async fn names(&self, bearer: &str, query: &str) -> Vec<String> {
-        let (s, v) = self.get(bearer, &format!("/api/v1/tokens?limit=100{query}")).await;
+        let (s, v) = self
+            .get(bearer, &format!("/api/v1/tokens?limit=100{query}"))
+            .await;
         assert_eq!(s, 200, "{v}");
-        let mut names: Vec<String> =
-            v["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+        let mut names: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect();
         names.sort();
         names
     }
@@ -235,8 +296,16 @@ impl TestServer {
 pub async fn status_json(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     if status >= 400 {
-        let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-        assert_eq!(ct, "application/problem+json", "error {status} must be a problem");
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(
+            ct, "application/problem+json",
+            "error {status} must be a problem"
+        );
     }
     let text = r.text().await.unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
