@@ -178,9 +178,15 @@ impl AppState {
             let mut seen = Vec::new();
             let mut tick = tokio::time::interval(state.config().change_poll_interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
+            for n in 0u64.. {
                 tick.tick().await;
                 after = state.poll_changes(after, &mut seen).await;
+                if n % 1800 == 0 {
+                    let day_ago = state.now_ms() - 24 * 3600 * 1000;
+                    if let Err(e) = state.store().prune_changes(day_ago).await {
+                        tracing::warn!(error = %e, "cannot prune the change log");
+                    }
+                }
             }
         });
         let state = self.clone();

@@ -693,6 +693,15 @@ impl Store {
         .await
     }
 
+    /// Deletes change-log rows recorded before `before` (Unix ms).
+    pub async fn prune_changes(&self, before: i64) -> Result<u64, sqlx::Error> {
+        Ok(sqlx::query("DELETE FROM changes WHERE at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
     /// Inserts a token of any kind directly (for SIEM and log-collector tokens, and tests).
     pub async fn insert_token(&self, t: &NewToken<'_>) -> Result<(), CreateError> {
         self.create_token(t, None).await

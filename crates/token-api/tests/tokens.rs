@@ -498,3 +498,74 @@ async fn oversized_and_odd_requests_on_token_endpoints() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+#[tokio::test]
+async fn odd_requests_never_get_a_5xx() {
+    let env = Env::new(Db::Sqlite).await;
+    let s = &env.server;
+    let op = env.idp.token(TA, "op", &[SecurityOperator]);
+    let long = "a".repeat(6000);
+    let paths = [
+        "/api/v1/tokens/..%2F..%2Fetc",
+        "/api/v1/tokens/%00",
+        "/api/v1/alerts/%00/close",
+        "/api/v1/alerts/%FF/close",
+        "/api/v1//tokens",
+        "/api/v1/tokens?%zz=1",
+        "/api/v1/tokens?q=%FF",
+        "/api/v1/tokens?q=%00",
+        "/api/v1/audit?cursor=%FF",
+        &format!("/api/v1/tokens/{long}"),
+        &format!("/api/v1/tokens?q={long}"),
+    ];
+    for path in paths {
+        for method in ["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"] {
+            let r = s
+                .http
+                .request(method.parse().unwrap(), s.url(path))
+                .bearer_auth(&op)
+                .header("content-type", "application/json")
+                .body("{\"name\":\"n\"}")
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().as_u16() < 500, "{method} {path}: {}", r.status());
+        }
+    }
+    for header in [
+        "Bearer \t",
+        "Token atp_",
+        "bearer",
+        "Token",
+        "Token  atp_x y z",
+        "Token\tatp_x",
+    ] {
+        let r = s
+            .http
+            .get(s.url("/api/v1/alerts/"))
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{header:?}");
+        let r = s
+            .http
+            .get(s.url("/api/v1/me"))
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{header:?}");
+    }
+    let r = s
+        .http
+        .get(s.url("/api/v1/alerts/"))
+        .header(
+            "authorization",
+            reqwest::header::HeaderValue::from_bytes(b"Token \xff\xfe").unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
