@@ -901,3 +901,38 @@ async fn sign_in_not_configured_is_503() {
         503
     );
 }
+
+#[tokio::test]
+async fn unknown_kids_refresh_the_jwks_at_most_once_a_minute() {
+    let env = Env::new(Db::Sqlite).await;
+    let s = &env.server;
+    let fetches = || {
+        env.idp
+            .jwks_fetches
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    assert_eq!(fetches(), 0, "discovery is lazy");
+    assert_eq!(
+        s.get(&env.idp.token(TA, "u", &[SecurityReader]), "/api/v1/me")
+            .await
+            .0,
+        200
+    );
+    assert_eq!(fetches(), 1);
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(common::OTHER_KEY.as_bytes()).unwrap();
+    let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    h.kid = Some("rotated".into());
+    let rotated =
+        jsonwebtoken::encode(&h, &env.idp.claims(TA, "u", &[SecurityReader]), &key).unwrap();
+    for _ in 0..5 {
+        assert_eq!(s.get(&rotated, "/api/v1/me").await.0, 401);
+    }
+    assert_eq!(fetches(), 1, "no refresh within a minute of the last one");
+    assert_eq!(
+        s.get(&env.idp.token(TA, "u", &[SecurityReader]), "/api/v1/me")
+            .await
+            .0,
+        200
+    );
+    assert_eq!(fetches(), 1, "known keys need no fetch");
+}

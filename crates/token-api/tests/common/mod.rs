@@ -108,6 +108,8 @@ impl TestDb {
 pub struct TestIdp {
     pub issuer: String,
     key: EncodingKey,
+    /// How many times the JWKS was fetched.
+    pub jwks_fetches: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl TestIdp {
@@ -116,16 +118,25 @@ impl TestIdp {
         let issuer = format!("http://{}", listener.local_addr().unwrap());
         let jwks = json!({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": KID, "n": TEST_N.trim(), "e": "AQAB"}]});
         let discovery = json!({"issuer": issuer, "jwks_uri": format!("{issuer}/jwks")});
+        let jwks_fetches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = jwks_fetches.clone();
         let app = axum::Router::new()
             .route(
                 "/.well-known/openid-configuration",
                 get(move || async move { Json(discovery) }),
             )
-            .route("/jwks", get(move || async move { Json(jwks) }));
+            .route(
+                "/jwks",
+                get(move || {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    async move { Json(jwks) }
+                }),
+            );
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
         TestIdp {
             issuer,
             key: EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).unwrap(),
+            jwks_fetches,
         }
     }
 
