@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::describe;
 use super::dialog::Modal;
+use super::icons::CopyIcon;
 use crate::api::{ApiContext, ApiError};
 
 /// Generates a token. Closing forgets the value: it lives only in this component.
@@ -204,7 +205,7 @@ fn ValueStep(created: CreatedToken, fallback_url: String, on_close: Callback<()>
                     prop:value=created.value.clone()
                 />
                 <button type="button" class="button" data-testid="copy-button" on:click=copy>
-                    <span aria-hidden="true">"⧉"</span>
+                    <CopyIcon />
                     "Copy"
                 </button>
             </div>

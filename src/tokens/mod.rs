@@ -6,6 +6,7 @@
 
 mod dialog;
 mod generate;
+mod icons;
 mod revoke;
 mod state;
 mod table;
@@ -15,6 +16,7 @@ use leptos::prelude::*;
 use token_wire::{Me, Token};
 
 use crate::api::{ApiContext, ApiError, MeContext};
+use icons::{KeyIcon, PlusIcon};
 pub use dialog::Modal;
 pub use generate::GenerateDialog;
 pub use revoke::RevokeDialog;
@@ -115,7 +117,7 @@ pub fn TokensView(
                 data-testid="generate-button"
                 on:click=move |_| open_generate.run(())
             >
-                <span class="plus-icon" aria-hidden="true">"+"</span>
+                <PlusIcon />
                 "Generate new token"
             </button>
         </Heading>
@@ -182,7 +184,7 @@ fn TokensBody(
             .into_any(),
             Load::Ready if empty => view! {
                 <div class="empty-state" data-testid="empty-state">
-                    <span class="empty-icon" aria-hidden="true">"🔑"</span>
+                    <KeyIcon large=true />
                     <h4>"No API tokens yet"</h4>
                     <p>"Generate your first token to connect a script or other software to the portal's API."</p>
                     <button
@@ -191,7 +193,7 @@ fn TokensBody(
                         data-testid="empty-generate-button"
                         on:click=move |_| open_generate.run(())
                     >
-                        <span class="plus-icon" aria-hidden="true">"+"</span>
+                        <PlusIcon />
                         "Generate your first token"
                     </button>
                 </div>

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use token_wire::TokenStatus;
 
+use super::icons::SearchIcon;
 use super::state::TokensState;
 
 /// All, Generated, Active and Inactive, each with its count.
@@ -53,7 +54,7 @@ pub fn SearchBox(state: TokensState) -> impl IntoView {
     view! {
         <div class="search-box">
             <label for="token-search" class="sr-only">"Search tokens by name"</label>
-            <span class="search-icon" aria-hidden="true">"⌕"</span>
+            <SearchIcon />
             <input
                 id="token-search"
                 class="text-input"

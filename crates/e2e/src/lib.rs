@@ -246,6 +246,13 @@ impl Browser {
                 ],
             }
         });
+        let mut caps = caps;
+        if width < 500 {
+            // Chromium will not make a window narrower than about 500 px: emulate the viewport.
+            caps["goog:chromeOptions"]["mobileEmulation"] = serde_json::json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0, "touch": false, "mobile": false },
+            });
+        }
         let serde_json::Value::Object(caps) = caps else { unreachable!() };
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
