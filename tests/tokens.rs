@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use api_tokens_portal::api::{ApiError, ListQuery, provide_token_api};
+use api_tokens_portal::api::{ApiError, ListQuery, portal_url, provide_me, provide_token_api};
 use api_tokens_portal::tokens::{TokensScreen, local_time};
 use leptos::prelude::*;
 use token_wire::{Me, Problem, SortKey, SortOrder, TokenStatus};
@@ -506,4 +506,54 @@ fn problems_map_to_api_errors() {
     assert_eq!(ApiError::from_problem(401, None, None), ApiError::Unauthorized);
     assert_eq!(ApiError::from_problem(503, None, None), ApiError::Server("HTTP 503".into()));
     assert_eq!(ApiError::RateLimited { retry_after_secs: 5 }.to_string(), "Too many requests. Try again in 5 s.");
+}
+
+#[wasm_bindgen_test]
+async fn the_screen_shares_who_is_signed_in_with_the_frame() {
+    let api = FakeApi::new(admin(), Vec::new());
+    let url = RwSignal::new(None::<Option<String>>);
+    let view = mount_scoped({
+        let api = api.clone();
+        move || {
+            provide_me();
+            provide_token_api(Rc::new(api));
+            let shared = portal_url();
+            Effect::new(move || url.set(Some(shared.get())));
+            view! { <TokensScreen /> }
+        }
+    });
+    settle().await;
+    assert_eq!(url.get_untracked(), Some(Some("https://contoso.eu.portal.example.net".to_string())));
+    drop(view);
+}
+
+#[wasm_bindgen_test]
+async fn tab_stays_inside_a_dialog() {
+    let me = reader();
+    let api = FakeApi::new(me.clone(), reader_tokens(&me));
+    let view = screen(&api, 50).await;
+    let root = &view.root;
+    let document = web_sys::window().unwrap().document().unwrap();
+    click(&by_id(&row(root, "old script"), "revoke-button"));
+    settle().await;
+    let confirm = by_id(root, "confirm-revoke");
+    confirm.unchecked_ref::<web_sys::HtmlElement>().focus().unwrap();
+    press(&confirm, "Tab");
+    assert_eq!(document.active_element(), Some(by_id(root, "cancel-revoke")), "Tab wraps to the first button");
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Tab");
+    init.set_shift_key(true);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let shift_tab = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    by_id(root, "cancel-revoke").dispatch_event(&shift_tab).unwrap();
+    assert_eq!(document.active_element(), Some(confirm), "Shift+Tab wraps to the last");
+    press(&by_id(root, "cancel-revoke"), "Escape");
+    settle().await;
+    assert!(find(root, "[data-testid=revoke-dialog]").is_none());
+    assert_eq!(
+        document.active_element(),
+        Some(by_id(&row(root, "old script"), "revoke-button")),
+        "focus returns to the row's button"
+    );
 }

@@ -11,8 +11,9 @@ const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:n
 /// A modal dialog labelled by its heading (`labelled_by` is the heading's id).
 ///
 /// On open it focuses the element marked `data-autofocus` (else the first focusable one); on
-/// close it gives focus back to the element that had it, or to `#api-tokens-heading` when that
-/// element is gone (a revoked row's button).
+/// close it gives focus back to `return_focus` (a CSS selector), else to the element that had
+/// it, else to `#api-tokens-heading` (a revoked row's button is gone). Some browsers do not
+/// focus a clicked button, hence `return_focus`.
 #[component]
 pub fn Modal(
     /// Id of the element that names the dialog.
@@ -26,11 +27,14 @@ pub fn Modal(
     test_id: String,
     /// Asked to close (Escape).
     on_close: Callback<()>,
+    /// Selector of the element to focus after closing.
+    #[prop(optional, into)]
+    return_focus: Option<String>,
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Div>::new();
     let opener = SendWrapper::new(document().active_element());
-    on_cleanup(move || restore_focus(opener.take()));
+    on_cleanup(move || restore_focus(return_focus.as_deref(), opener.take()));
     Effect::new(move || {
         if let Some(dialog) = dialog.get() {
             let target = dialog
@@ -93,10 +97,13 @@ fn focusables(dialog: &web_sys::Element) -> Vec<HtmlElement> {
         .collect()
 }
 
-fn restore_focus(opener: Option<web_sys::Element>) {
-    let target = opener
-        .filter(|el| el.is_connected())
-        .or_else(|| document().get_element_by_id("api-tokens-heading"));
+fn restore_focus(selector: Option<&str>, opener: Option<web_sys::Element>) {
+    let document = document();
+    let body = document.body().map(web_sys::Element::from);
+    let target = selector
+        .and_then(|s| document.query_selector(s).ok().flatten())
+        .or(opener.filter(|el| el.is_connected() && Some(el) != body.as_ref()))
+        .or_else(|| document.get_element_by_id("api-tokens-heading"));
     if let Some(target) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
         let _ = target.focus();
     }

@@ -24,7 +24,12 @@ pub fn GenerateDialog(
 ) -> impl IntoView {
     let created = RwSignal::new(None::<CreatedToken>);
     view! {
-        <Modal labelled_by="generate-title" test_id="generate-dialog" on_close>
+        <Modal
+            labelled_by="generate-title"
+            test_id="generate-dialog"
+            return_focus="[data-testid=generate-button]"
+            on_close
+        >
             {move || match created.get() {
                 None => view! { <NameStep on_close on_created created /> }.into_any(),
                 Some(created) => {

@@ -270,3 +270,42 @@ async fn the_screen_works_in_a_360_px_window() {
     browser.screenshot("card").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_refused_access_token_is_renewed_silently() {
+    let stack = Stack::start().await;
+    let mut browser = open_as(&stack, "operator@contoso.test", "tokens-401-renewal").await;
+    let value = generate(&mut browser, "kept across renewal").await;
+    close_generate(&browser, &value).await;
+
+    // Spoil the cached access token while keeping it "fresh": the API answers 401, and the
+    // API layer must renew it with the refresh token and retry, without a sign-in page.
+    let spoiled: serde_json::Value = browser
+        .client
+        .execute(
+            "const key = 'portal.auth.tokens.' + sessionStorage.getItem('portal.auth.active');
+             const tokens = JSON.parse(sessionStorage.getItem(key));
+             tokens.access_token = 'spoiled.' + tokens.access_token;
+             sessionStorage.setItem(key, JSON.stringify(tokens));
+             return tokens.access_token;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.client.refresh().await.unwrap();
+    wait_loaded(&browser).await;
+    browser.wait_for(&row("kept across renewal")).await;
+    assert!(!browser.exists("#username").await, "no sign-in page");
+    assert!(!browser.exists("[data-testid=error-state]").await);
+    let now: serde_json::Value = browser
+        .client
+        .execute(
+            "return JSON.parse(sessionStorage.getItem('portal.auth.tokens.' + sessionStorage.getItem('portal.auth.active'))).access_token;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(now, spoiled, "a renewed access token is cached");
+    browser.screenshot("after-renewal").await;
+    browser.close().await;
+}
