@@ -186,3 +186,21 @@ async fn a_user_without_a_portal_role_sees_access_denied() {
     browser.wait_for("[data-status=signed-out]").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_missing_or_broken_configuration_shows_a_clear_page() {
+    let stack = Stack::start().await;
+    let mut browser = Browser::start("config-error").await;
+    let config = stack.dir().join("dist/config.json");
+    std::fs::write(&config, "{ \"authority\": ").unwrap();
+    browser.goto(&stack.url(API_TOKENS_PATH)).await;
+    browser.wait_for_text("[data-status=config-error] h1", "The portal is not configured").await;
+    assert!(browser.text(".status-detail").await.contains("not a valid configuration"));
+    browser.screenshot("broken").await;
+
+    std::fs::remove_file(&config).unwrap();
+    browser.client.refresh().await.unwrap();
+    browser.wait_for_text("[data-status=config-error] h1", "The portal is not configured").await;
+    assert!(browser.text(".status-detail").await.contains("/config.json"));
+    browser.close().await;
+}
