@@ -25,12 +25,16 @@ async fn start() -> Start {
         Err(e) => return Start::ConfigFailed(e.to_string()),
     };
     let auth = Auth::new(config);
-    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let href = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
     if auth.is_redirect(&href) {
         let answer = auth.handle_redirect(&href).await;
         let clean = match &answer {
             Ok(Some(return_to)) => return_to.clone(),
-            _ => oauth2::url::Url::parse(&href).map(|u| u.path().to_string()).unwrap_or_default(),
+            _ => oauth2::url::Url::parse(&href)
+                .map(|u| u.path().to_string())
+                .unwrap_or_default(),
         };
         replace_address(&clean);
         if let Err(e) = answer {
@@ -64,7 +68,9 @@ pub fn App() -> impl IntoView {
         None => view! { <Busy message="Signing in…" /> }.into_any(),
         Some(Start::Redirecting) => view! { <Busy message="Redirecting to sign-in…" /> }.into_any(),
         Some(Start::ConfigFailed(message)) => view! { <ConfigProblem message /> }.into_any(),
-        Some(Start::SignInFailed(auth, message)) => view! { <SignInFailed auth message /> }.into_any(),
+        Some(Start::SignInFailed(auth, message)) => {
+            view! { <SignInFailed auth message /> }.into_any()
+        }
         Some(Start::SignedOut(auth)) => view! { <SignedOut auth /> }.into_any(),
         Some(Start::SignedIn(auth)) => view! { <Portal auth /> }.into_any(),
     }

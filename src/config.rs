@@ -61,10 +61,15 @@ impl RuntimeConfig {
             ("authority", &mut config.authority),
             ("api_base_url", &mut config.api_base_url),
             ("redirect_uri", &mut config.redirect_uri),
-            ("post_logout_redirect_uri", &mut config.post_logout_redirect_uri),
+            (
+                "post_logout_redirect_uri",
+                &mut config.post_logout_redirect_uri,
+            ),
         ] {
             if !(value.starts_with("https://") || value.starts_with("http://")) {
-                return Err(ConfigError::Invalid(format!("{name} must be an absolute http(s) URL")));
+                return Err(ConfigError::Invalid(format!(
+                    "{name} must be an absolute http(s) URL"
+                )));
             }
             if name == "authority" || name == "api_base_url" {
                 while value.ends_with('/') {
@@ -91,7 +96,10 @@ impl RuntimeConfig {
         if !response.ok() {
             return Err(ConfigError::Status(response.status()));
         }
-        let text = response.text().await.map_err(|e| ConfigError::Unreachable(e.to_string()))?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
         Self::parse(&text)
     }
 }

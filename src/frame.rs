@@ -46,8 +46,13 @@ pub fn UserMenu(
     let username = move || account.with(|a| a.as_ref().map(|a| a.username.clone()));
     let roles = move || {
         account.with(|a| {
-            a.as_ref()
-                .map(|a| a.roles.iter().map(|r| r.display_name()).collect::<Vec<_>>().join(", "))
+            a.as_ref().map(|a| {
+                a.roles
+                    .iter()
+                    .map(|r| r.display_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
         })
     };
     view! {

@@ -28,12 +28,17 @@ fn account(roles: Vec<Role>) -> Account {
 }
 
 fn text(root: &web_sys::Element, css: &str) -> Option<String> {
-    root.query_selector(css).unwrap().map(|e| e.text_content().unwrap_or_default())
+    root.query_selector(css)
+        .unwrap()
+        .map(|e| e.text_content().unwrap_or_default())
 }
 
 #[wasm_bindgen_test]
 async fn the_top_bar_shows_the_account_and_its_roles_and_signs_out() {
-    let (signed_in, set_signed_in) = signal(Some(account(vec![Role::SecurityAdministrator, Role::GlobalReader])));
+    let (signed_in, set_signed_in) = signal(Some(account(vec![
+        Role::SecurityAdministrator,
+        Role::GlobalReader,
+    ])));
     let clicks = Arc::new(AtomicU32::new(0));
     let counted = clicks.clone();
     let view = mount_scoped(move || {
@@ -44,9 +49,16 @@ async fn the_top_bar_shows_the_account_and_its_roles_and_signs_out() {
     });
     let root = &view.root;
     assert_eq!(text(root, ".user-name").as_deref(), Some("Adele Vance"));
-    assert_eq!(text(root, ".user-role").as_deref(), Some("Security administrator, Global reader"));
     assert_eq!(
-        root.query_selector(".user").unwrap().unwrap().get_attribute("title").as_deref(),
+        text(root, ".user-role").as_deref(),
+        Some("Security administrator, Global reader")
+    );
+    assert_eq!(
+        root.query_selector(".user")
+            .unwrap()
+            .unwrap()
+            .get_attribute("title")
+            .as_deref(),
         Some("admin@contoso.test")
     );
 
@@ -55,16 +67,30 @@ async fn the_top_bar_shows_the_account_and_its_roles_and_signs_out() {
 
     set_signed_in.set(None);
     settle().await;
-    assert!(root.query_selector(".user").unwrap().is_none(), "nobody signed in: no account");
+    assert!(
+        root.query_selector(".user").unwrap().is_none(),
+        "nobody signed in: no account"
+    );
     assert!(root.query_selector(".sign-out").unwrap().is_none());
 }
 
 #[wasm_bindgen_test]
 async fn a_broken_configuration_is_explained_not_blank() {
-    let view = mount_scoped(|| view! { <ConfigProblem message="/config.json answered HTTP 404" /> });
-    assert_eq!(text(&view.root, "h1").as_deref(), Some("The portal is not configured"));
-    assert!(text(&view.root, ".status-detail").unwrap().contains("HTTP 404"));
-    assert!(view.root.query_selector("button").unwrap().is_some(), "a Reload button");
+    let view =
+        mount_scoped(|| view! { <ConfigProblem message="/config.json answered HTTP 404" /> });
+    assert_eq!(
+        text(&view.root, "h1").as_deref(),
+        Some("The portal is not configured")
+    );
+    assert!(
+        text(&view.root, ".status-detail")
+            .unwrap()
+            .contains("HTTP 404")
+    );
+    assert!(
+        view.root.query_selector("button").unwrap().is_some(),
+        "a Reload button"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -92,5 +118,8 @@ async fn a_failed_sign_in_offers_to_try_again_and_says_why_that_fails_too() {
     click(&root.query_selector(".try-again").unwrap().unwrap());
     settle().await;
     let page = root.text_content().unwrap();
-    assert!(page.contains("could not be reached (Failed to fetch)"), "{page}");
+    assert!(
+        page.contains("could not be reached (Failed to fetch)"),
+        "{page}"
+    );
 }

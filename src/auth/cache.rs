@@ -35,7 +35,10 @@ pub struct CachedTokens {
 pub fn token_times(now_ms: f64, expires_in_s: Option<u64>) -> (u64, u64) {
     let lifetime = expires_in_s.map_or(DEFAULT_LIFETIME_MS, |s| s as f64 * 1000.0);
     let offset = RENEWAL_OFFSET_MS.min(lifetime / 5.0);
-    ((now_ms + lifetime - offset) as u64, (now_ms + lifetime) as u64)
+    (
+        (now_ms + lifetime - offset) as u64,
+        (now_ms + lifetime) as u64,
+    )
 }
 
 impl CachedTokens {

@@ -96,7 +96,9 @@ pub fn decode_payload<T: DeserializeOwned>(jwt: &str) -> Result<T, ClaimError> {
     let (Some(_header), Some(payload), Some(_signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(ClaimError::Malformed("not three dot-separated parts".into()));
+        return Err(ClaimError::Malformed(
+            "not three dot-separated parts".into(),
+        ));
     };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))

@@ -20,8 +20,7 @@ use futures::future::{LocalBoxFuture, Shared};
 use leptos::prelude::*;
 use oauth2::basic::BasicErrorResponseType;
 use oauth2::{
-    AuthorizationCode, PkceCodeVerifier, RefreshToken, RequestTokenError, Scope,
-    TokenResponse as _,
+    AuthorizationCode, PkceCodeVerifier, RefreshToken, RequestTokenError, Scope, TokenResponse as _,
 };
 use send_wrapper::SendWrapper;
 use token_wire::Role;
@@ -67,7 +66,10 @@ pub enum AuthError {
     MissingCode,
     /// The provider refused (an OAuth error code and its description).
     #[error("the identity provider answered {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
-    Provider { error: String, description: Option<String> },
+    Provider {
+        error: String,
+        description: Option<String>,
+    },
     /// The ID token failed a check.
     #[error("the ID token was refused: {0}")]
     IdToken(#[from] ClaimError),
@@ -115,7 +117,9 @@ fn browser_navigate(url: &str) {
 
 /// The current address, as a path with query and fragment.
 pub fn current_path() -> String {
-    let Some(location) = web_sys::window().map(|w| w.location()) else { return "/".into() };
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return "/".into();
+    };
     format!(
         "{}{}{}",
         location.pathname().unwrap_or_default(),
@@ -194,7 +198,11 @@ impl Auth {
 
     /// Starts an interactive sign-in: stores a new request and leaves the page for the
     /// provider. `return_to` is where to land afterwards.
-    pub async fn sign_in(&self, return_to: &str, login_hint: Option<&str>) -> Result<(), AuthError> {
+    pub async fn sign_in(
+        &self,
+        return_to: &str,
+        login_hint: Option<&str>,
+    ) -> Result<(), AuthError> {
         let metadata = self.metadata().await?;
         let client = provider::oauth_client(&self.0.config, &metadata)?;
         let (request, challenge) = PendingRequest::new(return_to, now_ms());
@@ -217,9 +225,10 @@ impl Auth {
 
     /// Whether `href` is an answer at the redirect URI.
     pub fn is_redirect(&self, href: &str) -> bool {
-        let (Ok(url), Ok(redirect)) =
-            (oauth2::url::Url::parse(href), oauth2::url::Url::parse(&self.0.config.redirect_uri))
-        else {
+        let (Ok(url), Ok(redirect)) = (
+            oauth2::url::Url::parse(href),
+            oauth2::url::Url::parse(&self.0.config.redirect_uri),
+        ) else {
             return false;
         };
         url.origin() == redirect.origin() && url.path() == redirect.path()
@@ -233,11 +242,19 @@ impl Auth {
             return Ok(None);
         }
         let url = oauth2::url::Url::parse(href).map_err(|e| AuthError::Protocol(e.to_string()))?;
-        let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        let param = |name: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
         let state = param("state").unwrap_or_default();
-        let request = pending::take(&self.0.requests, &state, now_ms()).ok_or(AuthError::StateMismatch)?;
+        let request =
+            pending::take(&self.0.requests, &state, now_ms()).ok_or(AuthError::StateMismatch)?;
         if let Some(error) = param("error") {
-            return Err(AuthError::Provider { error, description: param("error_description") });
+            return Err(AuthError::Provider {
+                error,
+                description: param("error_description"),
+            });
         }
         let code = param("code").ok_or(AuthError::MissingCode)?;
         let metadata = self.metadata().await?;
@@ -266,12 +283,19 @@ impl Auth {
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let config = &this.0.config;
-            let end_session = this.metadata().await.ok().and_then(|m| m.end_session_endpoint);
+            let end_session = this
+                .metadata()
+                .await
+                .ok()
+                .and_then(|m| m.end_session_endpoint);
             let target = end_session
                 .and_then(|endpoint| {
                     let mut params = vec![
                         ("client_id", config.client_id.as_str()),
-                        ("post_logout_redirect_uri", config.post_logout_redirect_uri.as_str()),
+                        (
+                            "post_logout_redirect_uri",
+                            config.post_logout_redirect_uri.as_str(),
+                        ),
                     ];
                     if let Some(hint) = id_token.as_deref() {
                         params.push(("id_token_hint", hint));
@@ -285,7 +309,13 @@ impl Auth {
     }
 
     fn scopes(&self) -> Vec<Scope> {
-        self.0.config.scopes.iter().cloned().map(Scope::new).collect()
+        self.0
+            .config
+            .scopes
+            .iter()
+            .cloned()
+            .map(Scope::new)
+            .collect()
     }
 
     async fn metadata(&self) -> Result<ProviderMetadata, AuthError> {
@@ -338,7 +368,9 @@ impl Auth {
             .request_async(&http)
             .await;
         match answer {
-            Ok(response) => Ok(self.store(&metadata, response, None, Some(&previous))?.access_token),
+            Ok(response) => Ok(self
+                .store(&metadata, response, None, Some(&previous))?
+                .access_token),
             Err(RequestTokenError::ServerResponse(e)) if needs_interaction(e.error()) => {
                 self.interaction_required().await
             }
@@ -349,7 +381,11 @@ impl Auth {
     /// Starts an interactive sign-in (once) and answers [`AuthError::InteractionRequired`].
     async fn interaction_required(&self) -> Result<String, AuthError> {
         if !self.0.redirecting.get() {
-            let hint = self.0.cache.load().and_then(|t| t.claims.preferred_username);
+            let hint = self
+                .0
+                .cache
+                .load()
+                .and_then(|t| t.claims.preferred_username);
             self.0.cache.clear();
             self.sign_in(&current_path(), hint.as_deref()).await?;
         }
@@ -382,7 +418,9 @@ impl Auth {
         if let Some(p) = previous
             && p.claims.account_key() != claims.account_key()
         {
-            return Err(AuthError::Protocol("the renewed tokens are for another account".into()));
+            return Err(AuthError::Protocol(
+                "the renewed tokens are for another account".into(),
+            ));
         }
         let (renew_at_ms, expires_at_ms) =
             cache::token_times(now, response.expires_in().map(|d| d.as_secs()));
@@ -399,7 +437,11 @@ impl Auth {
         };
         self.0.cache.save(&tokens);
         let account = tokens.claims.account();
-        if self.0.account.with_untracked(|a| a.as_ref() != Some(&account)) {
+        if self
+            .0
+            .account
+            .with_untracked(|a| a.as_ref() != Some(&account))
+        {
             self.0.account.set(Some(account));
         }
         Ok(tokens)
@@ -411,7 +453,10 @@ fn needs_interaction(error: &BasicErrorResponseType) -> bool {
     match error {
         BasicErrorResponseType::InvalidGrant => true,
         BasicErrorResponseType::Extension(code) => {
-            matches!(code.as_str(), "interaction_required" | "login_required" | "consent_required")
+            matches!(
+                code.as_str(),
+                "interaction_required" | "login_required" | "consent_required"
+            )
         }
         _ => false,
     }

@@ -43,7 +43,11 @@ impl PendingRequest {
 /// another site.
 pub fn safe_return_path(path: &str) -> String {
     let same_origin = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
-    if same_origin { path.to_string() } else { "/".to_string() }
+    if same_origin {
+        path.to_string()
+    } else {
+        "/".to_string()
+    }
 }
 
 /// Keeps `request` until its answer arrives.

@@ -69,7 +69,9 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     let sent = if body.is_empty() {
         builder.build().map_err(err)?
     } else {
-        builder.body(String::from_utf8_lossy(body).into_owned()).map_err(err)?
+        builder
+            .body(String::from_utf8_lossy(body).into_owned())
+            .map_err(err)?
     };
     let response = sent.send().await.map_err(err)?;
     let mut answer = oauth2::http::Response::builder().status(response.status());
@@ -81,15 +83,27 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
 }
 
 /// Reads the provider's discovery document for `authority` and checks its issuer.
-pub async fn discover(transport: &Transport, authority: &str) -> Result<ProviderMetadata, AuthError> {
-    let url = format!("{}/.well-known/openid-configuration", authority.trim_end_matches('/'));
+pub async fn discover(
+    transport: &Transport,
+    authority: &str,
+) -> Result<ProviderMetadata, AuthError> {
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        authority.trim_end_matches('/')
+    );
     let request = oauth2::http::Request::get(&url)
         .header("Accept", "application/json")
         .body(Vec::new())
         .map_err(|e| AuthError::Protocol(e.to_string()))?;
-    let response = transport.send(request).await.map_err(|e| AuthError::Network(e.0))?;
+    let response = transport
+        .send(request)
+        .await
+        .map_err(|e| AuthError::Network(e.0))?;
     if !response.status().is_success() {
-        return Err(AuthError::Protocol(format!("discovery answered HTTP {}", response.status())));
+        return Err(AuthError::Protocol(format!(
+            "discovery answered HTTP {}",
+            response.status()
+        )));
     }
     let metadata: ProviderMetadata = serde_json::from_slice(response.body())
         .map_err(|e| AuthError::Protocol(format!("discovery document: {e}")))?;
@@ -129,7 +143,10 @@ pub type OAuthClient = oauth2::Client<
 >;
 
 /// Builds the OAuth client for `config` and the discovered `metadata`.
-pub fn oauth_client(config: &RuntimeConfig, metadata: &ProviderMetadata) -> Result<OAuthClient, AuthError> {
+pub fn oauth_client(
+    config: &RuntimeConfig,
+    metadata: &ProviderMetadata,
+) -> Result<OAuthClient, AuthError> {
     let bad = |what: &str, e: oauth2::url::ParseError| AuthError::Protocol(format!("{what}: {e}"));
     Ok(oauth2::Client::new(ClientId::new(config.client_id.clone()))
         .set_auth_uri(

@@ -58,16 +58,21 @@ impl Store {
     pub fn keys(&self, prefix: &str) -> Vec<String> {
         match self {
             Store::Session => {
-                let Some(s) = session() else { return Vec::new() };
+                let Some(s) = session() else {
+                    return Vec::new();
+                };
                 let len = s.length().unwrap_or(0);
                 (0..len)
                     .filter_map(|i| s.key(i).ok().flatten())
                     .filter(|k| k.starts_with(prefix))
                     .collect()
             }
-            Store::Memory(map) => {
-                map.borrow().keys().filter(|k| k.starts_with(prefix)).cloned().collect()
-            }
+            Store::Memory(map) => map
+                .borrow()
+                .keys()
+                .filter(|k| k.starts_with(prefix))
+                .cloned()
+                .collect(),
         }
     }
 }

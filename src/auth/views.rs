@@ -57,7 +57,12 @@ pub fn ConfigProblem(#[prop(into)] message: String) -> impl IntoView {
 pub fn SignInFailed(auth: Auth, #[prop(into)] message: String) -> impl IntoView {
     let retry = Action::new_local(move |_: &()| {
         let auth = auth.clone();
-        async move { auth.sign_in(crate::API_TOKENS_PATH, None).await.err().map(|e| e.to_string()) }
+        async move {
+            auth.sign_in(crate::API_TOKENS_PATH, None)
+                .await
+                .err()
+                .map(|e| e.to_string())
+        }
     });
     view! {
         <StatusPage title="Sign-in failed" kind="sign-in-failed">
@@ -75,7 +80,12 @@ pub fn SignInFailed(auth: Auth, #[prop(into)] message: String) -> impl IntoView 
 pub fn SignedOut(auth: Auth) -> impl IntoView {
     let sign_in = Action::new_local(move |_: &()| {
         let auth = auth.clone();
-        async move { auth.sign_in(crate::API_TOKENS_PATH, None).await.err().map(|e| e.to_string()) }
+        async move {
+            auth.sign_in(crate::API_TOKENS_PATH, None)
+                .await
+                .err()
+                .map(|e| e.to_string())
+        }
     });
     view! {
         <StatusPage title="You have signed out" kind="signed-out">
@@ -92,7 +102,9 @@ pub fn SignedOut(auth: Auth) -> impl IntoView {
 pub fn AccessDenied(auth: Auth) -> impl IntoView {
     let account = auth.account();
     let who = move || {
-        account.with(|a| a.as_ref().map(|a| format!("{} ({})", a.name, a.username))).unwrap_or_default()
+        account
+            .with(|a| a.as_ref().map(|a| format!("{} ({})", a.name, a.username)))
+            .unwrap_or_default()
     };
     view! {
         <StatusPage title="Access denied" kind="access-denied">
