@@ -471,7 +471,10 @@ fn token_error<RE: std::error::Error>(
             description: e.error_description().cloned(),
         },
         RequestTokenError::Request(e) => AuthError::Network(e.to_string()),
-        RequestTokenError::Parse(e, _) => AuthError::Protocol(e.to_string()),
+        // Only the path: serde's message may quote a value of the answer, a token maybe.
+        RequestTokenError::Parse(e, _) => {
+            AuthError::Protocol(format!("unreadable token answer (at {})", e.path()))
+        }
         RequestTokenError::Other(e) => AuthError::Protocol(e),
     }
 }

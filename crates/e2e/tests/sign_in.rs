@@ -337,3 +337,37 @@ async fn a_missing_or_broken_configuration_shows_a_clear_page() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_memory_cache_keeps_no_token_in_session_storage() {
+    let stack = Stack::start().await;
+    let config = stack.dir().join("dist/config.json");
+    let mut json: Value = serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+    json["cache_location"] = Value::from("memory");
+    std::fs::write(&config, json.to_string()).unwrap();
+    let browser = Browser::start("memory-cache").await;
+    sign_in_at(&browser, &stack, "globalreader@contoso.test").await;
+    browser
+        .wait_for_text(".top-bar .user-name", "Grady Archie")
+        .await;
+    wait_for_tokens_from_the_api(&browser).await;
+    assert!(cached_tokens(&browser).await.is_none());
+    let keys = browser
+        .client
+        .execute("return Object.keys(sessionStorage).join(' ')", vec![])
+        .await
+        .unwrap();
+    assert!(
+        !keys.as_str().unwrap().contains("portal.auth.tokens"),
+        "{keys}"
+    );
+
+    // A reload forgets the tokens; the provider's session signs the user in again silently.
+    browser.client.refresh().await.unwrap();
+    browser
+        .wait_for_text(".top-bar .user-name", "Grady Archie")
+        .await;
+    wait_for_tokens_from_the_api(&browser).await;
+    assert!(browser.current_url().await.ends_with(API_TOKENS_PATH));
+    browser.close().await;
+}
