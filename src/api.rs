@@ -11,7 +11,9 @@ use std::rc::Rc;
 
 use gloo_net::http::{Method, RequestBuilder, Response};
 use leptos::prelude::*;
-use token_wire::{CreateToken, CreatedToken, Me, Problem, SortKey, SortOrder, TokenList, TokenStatus};
+use token_wire::{
+    CreateToken, CreatedToken, Me, Problem, SortKey, SortOrder, TokenList, TokenStatus,
+};
 
 /// A future of the API layer; local because browser futures are not `Send`.
 pub type ApiFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
@@ -30,10 +32,16 @@ pub enum ApiError {
     NotFound,
     /// A field conflicts with existing data (a duplicate token name).
     #[error("{detail}")]
-    Conflict { field: Option<String>, detail: String },
+    Conflict {
+        field: Option<String>,
+        detail: String,
+    },
     /// A field is malformed.
     #[error("{detail}")]
-    BadRequest { field: Option<String>, detail: String },
+    BadRequest {
+        field: Option<String>,
+        detail: String,
+    },
     /// Too many requests; retry after this many seconds.
     #[error("Too many requests. Try again in {retry_after_secs} s.")]
     RateLimited { retry_after_secs: u64 },
@@ -49,14 +57,23 @@ impl ApiError {
     /// The problem's field, for answers that blame one (400, 409).
     pub fn field(&self) -> Option<&str> {
         match self {
-            ApiError::Conflict { field, .. } | ApiError::BadRequest { field, .. } => field.as_deref(),
+            ApiError::Conflict { field, .. } | ApiError::BadRequest { field, .. } => {
+                field.as_deref()
+            }
             _ => None,
         }
     }
 
     /// Builds the error for a non-success `status`, from its problem+json body if any.
-    pub fn from_problem(status: u16, problem: Option<Problem>, retry_after: Option<&str>) -> ApiError {
-        let detail = problem.as_ref().map(|p| p.detail.clone()).filter(|d| !d.is_empty());
+    pub fn from_problem(
+        status: u16,
+        problem: Option<Problem>,
+        retry_after: Option<&str>,
+    ) -> ApiError {
+        let detail = problem
+            .as_ref()
+            .map(|p| p.detail.clone())
+            .filter(|d| !d.is_empty());
         let field = problem.and_then(|p| p.field);
         match status {
             400 | 413 | 422 => ApiError::BadRequest {
@@ -73,7 +90,9 @@ impl ApiError {
                 detail: detail.unwrap_or_else(|| "This conflicts with an existing token.".into()),
             },
             429 => ApiError::RateLimited {
-                retry_after_secs: retry_after.and_then(|v| v.trim().parse().ok()).unwrap_or(60),
+                retry_after_secs: retry_after
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(60),
             },
             _ => ApiError::Server(detail.unwrap_or_else(|| format!("HTTP {status}"))),
         }
@@ -163,7 +182,12 @@ impl HttpApi {
 
 impl HttpInner {
     /// Sends one call with the bearer token; after a 401, renews the token and retries once.
-    async fn send(&self, method: Method, path: &str, body: Option<&CreateToken>) -> Result<Response, ApiError> {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&CreateToken>,
+    ) -> Result<Response, ApiError> {
         let url = format!("{}{path}", self.base_url);
         let token = self.tokens.access_token().await?;
         let response = self.send_with(&method, &url, body, &token).await?;
@@ -217,7 +241,9 @@ async fn error_of(response: Response) -> ApiError {
 impl TokenApi for HttpApi {
     fn me(&self) -> ApiFuture<Me> {
         let inner = self.0.clone();
-        Box::pin(async move { HttpInner::json(inner.send(Method::GET, "/api/v1/me", None).await?).await })
+        Box::pin(async move {
+            HttpInner::json(inner.send(Method::GET, "/api/v1/me", None).await?).await
+        })
     }
 
     fn list(&self, query: &ListQuery) -> ApiFuture<TokenList> {
@@ -228,15 +254,25 @@ impl TokenApi for HttpApi {
 
     fn create(&self, name: &str) -> ApiFuture<CreatedToken> {
         let inner = self.0.clone();
-        let body = CreateToken { name: name.to_string() };
+        let body = CreateToken {
+            name: name.to_string(),
+        };
         Box::pin(async move {
-            HttpInner::json(inner.send(Method::POST, "/api/v1/tokens", Some(&body)).await?).await
+            HttpInner::json(
+                inner
+                    .send(Method::POST, "/api/v1/tokens", Some(&body))
+                    .await?,
+            )
+            .await
         })
     }
 
     fn revoke(&self, id: &str) -> ApiFuture<()> {
         let inner = self.0.clone();
-        let path = format!("/api/v1/tokens/{}", String::from(js_sys::encode_uri_component(id)));
+        let path = format!(
+            "/api/v1/tokens/{}",
+            String::from(js_sys::encode_uri_component(id))
+        );
         Box::pin(async move { inner.send(Method::DELETE, &path, None).await.map(|_| ()) })
     }
 }
@@ -310,4 +346,3 @@ pub fn portal_url() -> Signal<Option<String>> {
     let me = use_context::<MeContext>();
     Signal::derive(move || me.and_then(|m| m.0.get()).map(|me| me.portal_url))
 }
-

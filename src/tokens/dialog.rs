@@ -55,11 +55,19 @@ pub fn Modal(
             on_close.run(());
         }
         "Tab" => {
-            let Some(dialog) = dialog.get_untracked() else { return };
+            let Some(dialog) = dialog.get_untracked() else {
+                return;
+            };
             let items = focusables(&dialog);
-            let (Some(first), Some(last)) = (items.first(), items.last()) else { return };
+            let (Some(first), Some(last)) = (items.first(), items.last()) else {
+                return;
+            };
             let active = document().active_element();
-            let at = |el: &HtmlElement| active.as_ref().is_some_and(|a| a == el.unchecked_ref::<web_sys::Element>());
+            let at = |el: &HtmlElement| {
+                active
+                    .as_ref()
+                    .is_some_and(|a| a == el.unchecked_ref::<web_sys::Element>())
+            };
             if ev.shift_key() && at(first) {
                 ev.prevent_default();
                 let _ = last.focus();
@@ -90,7 +98,9 @@ pub fn Modal(
 }
 
 fn focusables(dialog: &web_sys::Element) -> Vec<HtmlElement> {
-    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else { return Vec::new() };
+    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else {
+        return Vec::new();
+    };
     (0..list.length())
         .filter_map(|i| list.item(i))
         .filter_map(|n| n.dyn_into::<HtmlElement>().ok())

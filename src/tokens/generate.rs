@@ -42,7 +42,11 @@ pub fn GenerateDialog(
 
 /// Step 1: the name.
 #[component]
-fn NameStep(on_close: Callback<()>, on_created: Callback<Token>, created: RwSignal<Option<CreatedToken>>) -> impl IntoView {
+fn NameStep(
+    on_close: Callback<()>,
+    on_created: Callback<Token>,
+    created: RwSignal<Option<CreatedToken>>,
+) -> impl IntoView {
     let api = expect_context::<ApiContext>();
     let name = RwSignal::new(String::new());
     let name_error = RwSignal::new(None::<String>);
@@ -80,7 +84,9 @@ fn NameStep(on_close: Callback<()>, on_created: Callback<Token>, created: RwSign
                     )));
                     focus_name();
                 }
-                Err(ApiError::BadRequest { field, detail }) if field.as_deref().is_none_or(|f| f == "name") => {
+                Err(ApiError::BadRequest { field, detail })
+                    if field.as_deref().is_none_or(|f| f == "name") =>
+                {
                     name_error.set(Some(detail));
                     focus_name();
                 }
@@ -163,7 +169,11 @@ fn NameStep(on_close: Callback<()>, on_created: Callback<Token>, created: RwSign
 fn ValueStep(created: CreatedToken, fallback_url: String, on_close: Callback<()>) -> impl IntoView {
     let value_input = NodeRef::<html::Input>::new();
     let copied = RwSignal::new(None::<bool>);
-    let portal_url = if created.portal_url.is_empty() { fallback_url } else { created.portal_url.clone() };
+    let portal_url = if created.portal_url.is_empty() {
+        fallback_url
+    } else {
+        created.portal_url.clone()
+    };
     let value = StoredValue::new(created.value.clone());
     Effect::new(move || {
         if let Some(input) = value_input.get() {
@@ -177,11 +187,9 @@ fn ValueStep(created: CreatedToken, fallback_url: String, on_close: Callback<()>
         spawn_local(async move {
             let clipboard = window().navigator().clipboard();
             let done = JsFuture::from(clipboard.write_text(&text)).await.is_ok();
-            if !done {
-                if let Some(input) = value_input.get_untracked() {
-                    let _ = input.focus();
-                    input.select();
-                }
+            if !done && let Some(input) = value_input.get_untracked() {
+                let _ = input.focus();
+                input.select();
             }
             copied.set(Some(done));
         });

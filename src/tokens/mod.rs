@@ -16,9 +16,9 @@ use leptos::prelude::*;
 use token_wire::{Me, Token};
 
 use crate::api::{ApiContext, ApiError, MeContext};
-use icons::{KeyIcon, PlusIcon};
 pub use dialog::Modal;
 pub use generate::GenerateDialog;
+use icons::{KeyIcon, PlusIcon};
 pub use revoke::RevokeDialog;
 pub use state::{Load, TokensState};
 pub use table::{TokenTable, local_time};
@@ -284,11 +284,21 @@ pub fn ErrorState(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
 /// A sentence for a person about `error`.
 pub fn describe(error: &ApiError) -> String {
     match error {
-        ApiError::Forbidden(detail) => format!(
-            "You don't have permission to do this ({detail}). Ask an administrator for a security role in the portal."
-        ),
+        ApiError::Forbidden(detail) => {
+            let detail = detail.trim().trim_end_matches('.');
+            let reason = if detail.is_empty() || detail.eq_ignore_ascii_case("permission denied") {
+                String::new()
+            } else {
+                format!(" {detail}.")
+            };
+            format!(
+                "You don't have permission to do this.{reason} Ask an administrator if you need it."
+            )
+        }
         ApiError::NotFound => "This token no longer exists.".into(),
-        ApiError::Server(_) => "The server could not complete the request. Try again in a moment.".into(),
+        ApiError::Server(_) => {
+            "The server could not complete the request. Try again in a moment.".into()
+        }
         other => other.to_string(),
     }
 }

@@ -73,7 +73,10 @@ impl TokensState {
             load: RwSignal::new(Load::Loading),
             more: RwSignal::new(None),
             counts: RwSignal::new(None),
-            owners: RwSignal::new(vec![Owner { id: me.user_id.clone(), display_name: me.display_name.clone() }]),
+            owners: RwSignal::new(vec![Owner {
+                id: me.user_id.clone(),
+                display_name: me.display_name.clone(),
+            }]),
             fresh: RwSignal::new(None),
             generation: StoredValue::new(0),
             count_generation: StoredValue::new(0),
@@ -86,7 +89,11 @@ impl TokensState {
         ListQuery {
             status: self.status.get(),
             q: self.q.get(),
-            owner: if self.full_admin { self.owner.get() } else { None },
+            owner: if self.full_admin {
+                self.owner.get()
+            } else {
+                None
+            },
             sort: self.sort.get(),
             order: self.order.get(),
             limit: self.page_size,
@@ -113,7 +120,9 @@ impl TokensState {
         let (search, q) = (self.search, self.q);
         set_timeout(
             move || {
-                if search.try_get_untracked().as_ref() == Some(&text) && q.try_get_untracked().as_ref() != Some(&text) {
+                if search.try_get_untracked().as_ref() == Some(&text)
+                    && q.try_get_untracked().as_ref() != Some(&text)
+                {
                     q.set(text);
                 }
             },
@@ -139,7 +148,11 @@ impl TokensState {
                 }
             });
         } else {
-            self.order.set(if key == SortKey::Name { SortOrder::Asc } else { SortOrder::Desc });
+            self.order.set(if key == SortKey::Name {
+                SortOrder::Asc
+            } else {
+                SortOrder::Desc
+            });
             self.sort.set(key);
         }
     }
@@ -161,7 +174,8 @@ impl TokensState {
                     this.remember_owners(&list.items);
                     this.rows.set(list.items);
                     this.total.set(list.total);
-                    this.more.set(list.next_cursor.is_some().then_some(Load::Ready));
+                    this.more
+                        .set(list.next_cursor.is_some().then_some(Load::Ready));
                     this.next_cursor.set(list.next_cursor);
                     this.load.set(Load::Ready);
                 }
@@ -178,7 +192,9 @@ impl TokensState {
 
     /// Appends the next page.
     pub fn load_more(&self) {
-        let Some(cursor) = self.next_cursor.get_untracked() else { return };
+        let Some(cursor) = self.next_cursor.get_untracked() else {
+            return;
+        };
         let generation = self.generation.get_value();
         self.more.set(Some(Load::Loading));
         let this = *self;
@@ -199,7 +215,8 @@ impl TokensState {
                         }
                     });
                     this.total.set(list.total);
-                    this.more.set(list.next_cursor.is_some().then_some(Load::Ready));
+                    this.more
+                        .set(list.next_cursor.is_some().then_some(Load::Ready));
                     this.next_cursor.set(list.next_cursor);
                 }
                 Err(error) => this.more.set(Some(Load::Failed(error))),
@@ -211,10 +228,20 @@ impl TokensState {
     pub fn refresh_counts(&self) {
         let generation = self.count_generation.get_value() + 1;
         self.count_generation.set_value(generation);
-        let base = ListQuery { status: None, limit: 1, cursor: None, ..self.query_untracked(None) };
+        let base = ListQuery {
+            status: None,
+            limit: 1,
+            cursor: None,
+            ..self.query_untracked(None)
+        };
         let calls: Vec<_> = TokenStatus::ALL
             .into_iter()
-            .map(|status| self.api.get().list(&ListQuery { status: Some(status), ..base.clone() }))
+            .map(|status| {
+                self.api.get().list(&ListQuery {
+                    status: Some(status),
+                    ..base.clone()
+                })
+            })
             .collect();
         let this = *self;
         spawn_local(async move {
@@ -234,9 +261,15 @@ impl TokensState {
     /// Shows a token just generated at the top, if the filters let it in.
     pub fn add_created(&self, token: Token) {
         let q = self.q.get_untracked().trim().to_lowercase();
-        let fits = self.status.get_untracked().is_none_or(|s| s == token.status)
+        let fits = self
+            .status
+            .get_untracked()
+            .is_none_or(|s| s == token.status)
             && (q.is_empty() || token.name.to_lowercase().contains(&q))
-            && self.owner.get_untracked().is_none_or(|o| o == token.owner.id);
+            && self
+                .owner
+                .get_untracked()
+                .is_none_or(|o| o == token.owner.id);
         self.fresh.set(Some(token.id.clone()));
         if fits {
             self.rows.update(|rows| {
@@ -272,7 +305,11 @@ impl TokensState {
         let unknown: Vec<Owner> = self.owners.with_untracked(|owners| {
             let mut unknown: Vec<Owner> = Vec::new();
             for token in tokens {
-                if !owners.iter().chain(&unknown).any(|o| o.id == token.owner.id) {
+                if !owners
+                    .iter()
+                    .chain(&unknown)
+                    .any(|o| o.id == token.owner.id)
+                {
                     unknown.push(token.owner.clone());
                 }
             }

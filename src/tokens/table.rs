@@ -87,9 +87,19 @@ fn SortHeader(state: TokensState, key: SortKey, label: &'static str) -> impl Int
 
 /// One token.
 #[component]
-fn TokenRow(token: Token, full_admin: bool, mine: bool, fresh: bool, on_revoke: Callback<Token>) -> impl IntoView {
+fn TokenRow(
+    token: Token,
+    full_admin: bool,
+    mine: bool,
+    fresh: bool,
+    on_revoke: Callback<Token>,
+) -> impl IntoView {
     let status = token.status;
-    let owner = if mine { format!("{} (you)", token.owner.display_name) } else { token.owner.display_name.clone() };
+    let owner = if mine {
+        format!("{} (you)", token.owner.display_name)
+    } else {
+        token.owner.display_name.clone()
+    };
     let revoke_label = format!("Revoke {}", token.name);
     let row = token.clone();
     view! {
@@ -159,6 +169,9 @@ pub fn local_time(iso: &str) -> String {
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
     let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
-    let locale = window().navigator().language().unwrap_or_else(|| "en-US".into());
+    let locale = window()
+        .navigator()
+        .language()
+        .unwrap_or_else(|| "en-US".into());
     date.to_locale_string(&locale, &options).into()
 }

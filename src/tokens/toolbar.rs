@@ -11,9 +11,21 @@ use super::state::TokensState;
 pub fn StatusFilter(state: TokensState) -> impl IntoView {
     let options: [(Option<TokenStatus>, &'static str, &'static str); 4] = [
         (None, "All", "all"),
-        (Some(TokenStatus::Generated), TokenStatus::Generated.label(), "generated"),
-        (Some(TokenStatus::Active), TokenStatus::Active.label(), "active"),
-        (Some(TokenStatus::Inactive), TokenStatus::Inactive.label(), "inactive"),
+        (
+            Some(TokenStatus::Generated),
+            TokenStatus::Generated.label(),
+            "generated",
+        ),
+        (
+            Some(TokenStatus::Active),
+            TokenStatus::Active.label(),
+            "active",
+        ),
+        (
+            Some(TokenStatus::Inactive),
+            TokenStatus::Inactive.label(),
+            "inactive",
+        ),
     ];
     let buttons = options
         .into_iter()

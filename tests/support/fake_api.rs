@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use api_tokens_portal::api::{ApiError, ApiFuture, ListQuery, TokenApi};
-use token_wire::{CreatedToken, Me, Owner, Privileges, Role, SortKey, SortOrder, Token, TokenList, TokenStatus};
+use token_wire::{
+    CreatedToken, Me, Owner, Privileges, Role, SortKey, SortOrder, Token, TokenList, TokenStatus,
+};
 
 /// Which call a failure applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +36,11 @@ pub struct FakeApi(Rc<RefCell<State>>);
 impl FakeApi {
     /// A fake API where `me` is signed in and the tenant has `tokens`.
     pub fn new(me: Me, tokens: Vec<Token>) -> FakeApi {
-        FakeApi(Rc::new(RefCell::new(State { me: Some(me), tokens, ..State::default() })))
+        FakeApi(Rc::new(RefCell::new(State {
+            me: Some(me),
+            tokens,
+            ..State::default()
+        })))
     }
 
     /// The next call of `op` fails with `error`.
@@ -99,7 +105,9 @@ impl FakeApi {
         let mut state = self.0.borrow_mut();
         state.lists.push(query.clone());
         if query.owner.is_some() && !me.full_admin {
-            return Err(ApiError::Forbidden("only full admins filter by owner".into()));
+            return Err(ApiError::Forbidden(
+                "only full admins filter by owner".into(),
+            ));
         }
         let q = query.q.trim().to_lowercase();
         let mut items: Vec<Token> = state
@@ -117,21 +125,41 @@ impl FakeApi {
                 SortKey::CreatedAt => a.created_at.cmp(&b.created_at),
                 SortKey::LastUsedAt => a.last_used_at.cmp(&b.last_used_at),
             };
-            if query.order == SortOrder::Desc { order.reverse() } else { order }
+            if query.order == SortOrder::Desc {
+                order.reverse()
+            } else {
+                order
+            }
         });
         let total = items.len() as u64;
-        let start: usize = query.cursor.as_deref().map(|c| c.parse().unwrap()).unwrap_or(0);
-        let limit = if query.limit == 0 { 50 } else { query.limit as usize };
+        let start: usize = query
+            .cursor
+            .as_deref()
+            .map(|c| c.parse().unwrap())
+            .unwrap_or(0);
+        let limit = if query.limit == 0 {
+            50
+        } else {
+            query.limit as usize
+        };
         let end = (start + limit).min(items.len());
         let next_cursor = (end < items.len()).then(|| end.to_string());
-        Ok(TokenList { items: items[start.min(end)..end].to_vec(), total, next_cursor })
+        Ok(TokenList {
+            items: items[start.min(end)..end].to_vec(),
+            total,
+            next_cursor,
+        })
     }
 
     fn create_now(&self, name: &str) -> Result<CreatedToken, ApiError> {
         let me = self.me_now();
         let mut state = self.0.borrow_mut();
         state.created.push(name.to_string());
-        if state.tokens.iter().any(|t| t.owner.id == me.user_id && t.name == name) {
+        if state
+            .tokens
+            .iter()
+            .any(|t| t.owner.id == me.user_id && t.name == name)
+        {
             return Err(ApiError::Conflict {
                 field: Some("name".into()),
                 detail: "a token with this name exists".into(),
@@ -141,7 +169,10 @@ impl FakeApi {
         let token = Token {
             id: format!("new-{}", state.serial),
             name: name.to_string(),
-            owner: Owner { id: me.user_id.clone(), display_name: me.display_name.clone() },
+            owner: Owner {
+                id: me.user_id.clone(),
+                display_name: me.display_name.clone(),
+            },
             created_at: format!("2026-11-25T12:{:02}:00Z", state.serial),
             last_used_at: None,
             status: TokenStatus::Generated,
@@ -214,11 +245,20 @@ pub fn admin() -> Me {
 }
 
 /// A token of `owner`.
-pub fn token(id: &str, name: &str, owner: &Me, status: TokenStatus, last_used_at: Option<&str>) -> Token {
+pub fn token(
+    id: &str,
+    name: &str,
+    owner: &Me,
+    status: TokenStatus,
+    last_used_at: Option<&str>,
+) -> Token {
     Token {
         id: id.into(),
         name: name.into(),
-        owner: Owner { id: owner.user_id.clone(), display_name: owner.display_name.clone() },
+        owner: Owner {
+            id: owner.user_id.clone(),
+            display_name: owner.display_name.clone(),
+        },
         created_at: format!("2026-11-{:02}T09:30:00Z", 1 + id.len() % 20),
         last_used_at: last_used_at.map(Into::into),
         status,

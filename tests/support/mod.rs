@@ -59,7 +59,10 @@ where
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     let handle = leptos::mount::mount_to(root.clone().unchecked_into(), view);
-    Mounted { root, handle: Some(Box::new(handle)) }
+    Mounted {
+        root,
+        handle: Some(Box::new(handle)),
+    }
 }
 
 /// Waits `ms` milliseconds (timers, debounced input).
@@ -85,14 +88,18 @@ pub async fn settle() {
 /// Types `value` into an input as a person would (sets it and fires `input`).
 #[allow(dead_code)]
 pub fn type_into(element: &web_sys::Element, value: &str) {
-    element.unchecked_ref::<web_sys::HtmlInputElement>().set_value(value);
+    element
+        .unchecked_ref::<web_sys::HtmlInputElement>()
+        .set_value(value);
     fire(element, "input");
 }
 
 /// Chooses `value` in a `<select>` (sets it and fires `change`).
 #[allow(dead_code)]
 pub fn choose(element: &web_sys::Element, value: &str) {
-    element.unchecked_ref::<web_sys::HtmlSelectElement>().set_value(value);
+    element
+        .unchecked_ref::<web_sys::HtmlSelectElement>()
+        .set_value(value);
     fire(element, "change");
 }
 
@@ -112,7 +119,8 @@ pub fn press(element: &web_sys::Element, key: &str) {
     init.set_key(key);
     init.set_bubbles(true);
     init.set_cancelable(true);
-    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
     element.dispatch_event(&event).unwrap();
 }
 
@@ -125,14 +133,18 @@ pub fn find(root: &web_sys::Element, selector: &str) -> Option<web_sys::Element>
 /// The element with `data-testid="{id}"` under `root`; panics if there is none.
 #[allow(dead_code)]
 pub fn by_id(root: &web_sys::Element, id: &str) -> web_sys::Element {
-    find(root, &format!("[data-testid=\"{id}\"]")).unwrap_or_else(|| panic!("no element with data-testid={id}"))
+    find(root, &format!("[data-testid=\"{id}\"]"))
+        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
 }
 
 /// Every element matching `selector` under `root`.
 #[allow(dead_code)]
 pub fn find_all(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
     let list = root.query_selector_all(selector).unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)).map(|n| n.unchecked_into()).collect()
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| n.unchecked_into())
+        .collect()
 }
 
 /// The element's text.

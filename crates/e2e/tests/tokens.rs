@@ -29,9 +29,14 @@ async fn open_as(stack: &Stack, username: &str, shots: &str) -> Browser {
 /// Waits until the list (or its empty state) has loaded.
 async fn wait_loaded(browser: &Browser) {
     browser
-        .wait_for("[data-testid=tokens-table] tbody, [data-testid=empty-state], [data-testid=no-matches]")
+        .wait_for(
+            "[data-testid=tokens-table] tbody, [data-testid=empty-state], [data-testid=no-matches]",
+        )
         .await;
-    wait_until(browser, "the list to load", async |b| !b.exists("[data-testid=loading-state]").await).await;
+    wait_until(browser, "the list to load", async |b| {
+        !b.exists("[data-testid=loading-state]").await
+    })
+    .await;
 }
 
 /// Polls `check` until it holds, for at most [`WAIT`].
@@ -39,7 +44,10 @@ async fn wait_until(browser: &Browser, what: &str, check: impl AsyncFn(&Browser)
     let deadline = tokio::time::Instant::now() + WAIT;
     while !check(browser).await {
         if tokio::time::Instant::now() > deadline {
-            panic!("timed out waiting for {what}; page text: {}", browser.text("body").await);
+            panic!(
+                "timed out waiting for {what}; page text: {}",
+                browser.text("body").await
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -55,17 +63,33 @@ async fn generate(browser: &mut Browser, name: &str) -> String {
     let value = browser.wait_for("[data-testid=token-value]").await;
     let value = value.prop("value").await.unwrap().expect("a value");
     assert!(value.len() >= 30, "a long random value: {value}");
-    assert!(browser.text("[data-testid=value-warning]").await.contains("cannot be shown again"));
-    assert!(browser.text("[data-testid=portal-url]").await.starts_with("https://"));
+    assert!(
+        browser
+            .text("[data-testid=value-warning]")
+            .await
+            .contains("cannot be shown again")
+    );
+    assert!(
+        browser
+            .text("[data-testid=portal-url]")
+            .await
+            .starts_with("https://")
+    );
     value
 }
 
 /// Closes the generate dialog and checks the value is gone from the page.
 async fn close_generate(browser: &Browser, value: &str) {
     browser.click("[data-testid=done-button]").await;
-    wait_until(browser, "the dialog to close", async |b| !b.exists("[data-testid=generate-dialog]").await).await;
+    wait_until(browser, "the dialog to close", async |b| {
+        !b.exists("[data-testid=generate-dialog]").await
+    })
+    .await;
     let html = browser.client.source().await.unwrap();
-    assert!(!html.contains(value), "closing the dialog forgets the value");
+    assert!(
+        !html.contains(value),
+        "closing the dialog forgets the value"
+    );
 }
 
 /// `GET /api/v1/alerts/` with `Authorization: Token <value>`; the status and the body.
@@ -93,7 +117,9 @@ async fn close_alert(stack: &Stack, value: &str, id: &str) -> u16 {
 }
 
 async fn cell(browser: &Browser, name: &str, id: &str) -> String {
-    browser.text(&format!("{} [data-testid={id}]", row(name))).await
+    browser
+        .text(&format!("{} [data-testid={id}]", row(name)))
+        .await
 }
 
 #[tokio::test]
@@ -101,12 +127,17 @@ async fn a_reader_generates_copies_and_uses_a_read_only_token() {
     let stack = Stack::start().await;
     let mut browser = open_as(&stack, "reader@contoso.test", "tokens-1-2-reader").await;
     browser.screenshot("signed-in").await;
-    assert!(!browser.exists("[data-testid=owner-filter]").await, "no owner filter for a reader");
+    assert!(
+        !browser.exists("[data-testid=owner-filter]").await,
+        "no owner filter for a reader"
+    );
 
     // 1. Generate, copy, see it as Generated and read-only.
     let value = generate(&mut browser, "reader export").await;
     browser.click("[data-testid=copy-button]").await;
-    let copied = browser.wait_for_text("[data-testid=copy-status]", "Copied").await;
+    let copied = browser
+        .wait_for_text("[data-testid=copy-status]", "Copied")
+        .await;
     assert!(copied.contains("Copied"));
     let pasted: serde_json::Value = browser
         .client
@@ -123,9 +154,18 @@ async fn a_reader_generates_copies_and_uses_a_read_only_token() {
     browser.screenshot("value-copied").await;
     close_generate(&browser, &value).await;
     browser.wait_for(&row("reader export")).await;
-    assert_eq!(cell(&browser, "reader export", "token-status").await, "Generated");
-    assert_eq!(cell(&browser, "reader export", "token-privileges").await, "Read-only");
-    assert_eq!(cell(&browser, "reader export", "token-last-used").await, "Never");
+    assert_eq!(
+        cell(&browser, "reader export", "token-status").await,
+        "Generated"
+    );
+    assert_eq!(
+        cell(&browser, "reader export", "token-privileges").await,
+        "Read-only"
+    );
+    assert_eq!(
+        cell(&browser, "reader export", "token-last-used").await,
+        "Never"
+    );
     browser.screenshot("generated-row").await;
 
     // 2. Use it: reading works; after a reload the row is Active with a last-used time.
@@ -134,17 +174,30 @@ async fn a_reader_generates_copies_and_uses_a_read_only_token() {
     browser.client.refresh().await.unwrap();
     wait_loaded(&browser).await;
     browser.wait_for(&row("reader export")).await;
-    assert_eq!(cell(&browser, "reader export", "token-status").await, "Active");
+    assert_eq!(
+        cell(&browser, "reader export", "token-status").await,
+        "Active"
+    );
     let last_used = browser
-        .wait_for(&format!("{} [data-testid=token-last-used] time", row("reader export")))
+        .wait_for(&format!(
+            "{} [data-testid=token-last-used] time",
+            row("reader export")
+        ))
         .await;
-    let exact = last_used.attr("title").await.unwrap().expect("exact time on hover");
+    let exact = last_used
+        .attr("title")
+        .await
+        .unwrap()
+        .expect("exact time on hover");
     assert!(exact.contains('T') && exact.ends_with('Z'), "{exact}");
     assert_ne!(last_used.text().await.unwrap(), "Never");
     browser.screenshot("active-after-use").await;
 
     // …and closing an alert, a write, is refused to a read-only token.
-    let id = alerts["items"][0]["id"].as_str().expect("a seeded alert").to_string();
+    let id = alerts["items"][0]["id"]
+        .as_str()
+        .expect("a seeded alert")
+        .to_string();
     assert_eq!(close_alert(&stack, &value, &id).await, 403);
     browser.close().await;
 }
@@ -164,16 +217,29 @@ async fn a_full_admin_filters_and_revokes_a_readers_token() {
     wait_loaded(&admin).await;
     admin.wait_for(&row("reader script")).await;
     admin.wait_for(&row("admin automation")).await;
-    assert!(cell(&admin, "reader script", "token-owner").await.contains("Rita Reyes"));
-    assert!(cell(&admin, "admin automation", "token-owner").await.contains("(you)"));
+    assert!(
+        cell(&admin, "reader script", "token-owner")
+            .await
+            .contains("Rita Reyes")
+    );
+    assert!(
+        cell(&admin, "admin automation", "token-owner")
+            .await
+            .contains("(you)")
+    );
     admin.wait_for_text("[data-testid=count-all]", "2").await;
     admin.wait_for_text("[data-testid=count-active]", "1").await;
-    admin.wait_for_text("[data-testid=count-generated]", "1").await;
+    admin
+        .wait_for_text("[data-testid=count-generated]", "1")
+        .await;
     admin.screenshot("both-tokens").await;
 
     // Status filter.
     admin.click("[data-testid=status-filter-active]").await;
-    wait_until(&admin, "the Active filter", async |b| !b.exists(&row("admin automation")).await).await;
+    wait_until(&admin, "the Active filter", async |b| {
+        !b.exists(&row("admin automation")).await
+    })
+    .await;
     admin.wait_for(&row("reader script")).await;
     admin.screenshot("status-active").await;
     admin.click("[data-testid=status-filter-all]").await;
@@ -182,24 +248,44 @@ async fn a_full_admin_filters_and_revokes_a_readers_token() {
     // Owner filter.
     let owner = admin.wait_for("[data-testid=owner-filter]").await;
     owner.select_by_label("Rita Reyes").await.unwrap();
-    wait_until(&admin, "the owner filter", async |b| !b.exists(&row("admin automation")).await).await;
+    wait_until(&admin, "the owner filter", async |b| {
+        !b.exists(&row("admin automation")).await
+    })
+    .await;
     admin.wait_for(&row("reader script")).await;
     admin.screenshot("owner-reader").await;
 
     // Revoke the reader's token.
-    admin.click(&format!("{} [data-testid=revoke-button]", row("reader script"))).await;
-    let dialog = admin.wait_for_text("[data-testid=revoke-dialog]", "reader script").await;
+    admin
+        .click(&format!(
+            "{} [data-testid=revoke-button]",
+            row("reader script")
+        ))
+        .await;
+    let dialog = admin
+        .wait_for_text("[data-testid=revoke-dialog]", "reader script")
+        .await;
     assert!(dialog.contains("fail"), "{dialog}");
     admin.screenshot("revoke-confirm").await;
     admin.click("[data-testid=confirm-revoke]").await;
-    wait_until(&admin, "the row to go", async |b| !b.exists(&row("reader script")).await).await;
+    wait_until(&admin, "the row to go", async |b| {
+        !b.exists(&row("reader script")).await
+    })
+    .await;
     admin.screenshot("revoked").await;
 
     reader.client.refresh().await.unwrap();
     wait_loaded(&reader).await;
-    assert!(!reader.exists(&row("reader script")).await, "the reader no longer sees it");
+    assert!(
+        !reader.exists(&row("reader script")).await,
+        "the reader no longer sees it"
+    );
     reader.screenshot("reader-after-revoke").await;
-    assert_eq!(list_alerts(&stack, &reader_value).await.0, 401, "a revoked value is refused");
+    assert_eq!(
+        list_alerts(&stack, &reader_value).await.0,
+        401,
+        "a revoked value is refused"
+    );
     assert_eq!(list_alerts(&stack, &admin_value).await.0, 200);
     admin.close().await;
     reader.close().await;
@@ -231,12 +317,29 @@ async fn a_deprovisioned_users_token_stays_listed_and_is_refused() {
     user.screenshot("before-deprovisioning").await;
     user.close().await;
 
-    let out = stack.token_api(&["users", "deprovision", "--tenant", CONTOSO, "--user", DEPROVISIONED_OID]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = stack
+        .token_api(&[
+            "users",
+            "deprovision",
+            "--tenant",
+            CONTOSO,
+            "--user",
+            DEPROVISIONED_OID,
+        ])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let mut admin = open_as(&stack, "admin@contoso.test", "tokens-5-admin").await;
     admin.wait_for(&row("leaver job")).await;
-    assert!(cell(&admin, "leaver job", "token-owner").await.contains("Debra Berger"));
+    assert!(
+        cell(&admin, "leaver job", "token-owner")
+            .await
+            .contains("Debra Berger")
+    );
     admin.screenshot("still-listed").await;
     let (status, body) = list_alerts(&stack, &value).await;
     assert_eq!(status, 403, "{body}");
@@ -260,12 +363,22 @@ async fn the_screen_works_in_a_360_px_window() {
     browser.wait_for(&row("narrow")).await;
     let widths: serde_json::Value = browser
         .client
-        .execute("return [window.innerWidth, document.documentElement.scrollWidth]", vec![])
+        .execute(
+            "return [window.innerWidth, document.documentElement.scrollWidth]",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(widths[0], 360, "a 360 px wide viewport");
-    assert!(widths[1].as_u64().unwrap() <= 360, "no horizontal scrolling of the page: {widths}");
-    let revoke = browser.client.find(Locator::Css("[data-testid=revoke-button]")).await.unwrap();
+    assert!(
+        widths[1].as_u64().unwrap() <= 360,
+        "no horizontal scrolling of the page: {widths}"
+    );
+    let revoke = browser
+        .client
+        .find(Locator::Css("[data-testid=revoke-button]"))
+        .await
+        .unwrap();
     assert!(revoke.is_displayed().await.unwrap());
     browser.screenshot("card").await;
     browser.close().await;
