@@ -10,12 +10,13 @@ pub const PRODUCT_NAME: &str = "Cloud Security Portal";
 /// Top bar and left navigation around the routed page.
 #[component]
 pub fn Frame(children: Children) -> impl IntoView {
+    crate::api::provide_me();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="top-bar">
             <span class="product">{PRODUCT_NAME}</span>
             <div class="top-bar-end">
-                <HelpMenu portal_url=None />
+                <HelpMenu portal_url=crate::api::portal_url() />
                 {use_context::<Auth>().map(|auth| {
                     let account = auth.account();
                     let on_sign_out = Callback::new(move |()| auth.sign_out());

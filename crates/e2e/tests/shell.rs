@@ -25,6 +25,12 @@ async fn the_api_tokens_route_renders_in_the_portal_frame() {
     assert!(browser.text(".tabs").await.contains("API tokens"));
     assert!(browser.current_url().await.ends_with(API_TOKENS_PATH));
     browser.screenshot("api-tokens").await;
+
+    browser.click(".help-button").await;
+    browser.click(".about-item").await;
+    let url = browser.wait_for_text(".portal-url", "portal.example.net").await;
+    assert_eq!(url, "https://11111111-1111-4111-8111-111111111111.eu.portal.example.net");
+    browser.screenshot("about").await;
     browser.close().await;
 }
 
