@@ -22,6 +22,9 @@ use sha2::Digest as _;
 use token_wire::Role;
 use wasm_bindgen_test::*;
 
+mod support;
+use support::sleep;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const ISSUER: &str = "https://idp.test";
@@ -96,16 +99,6 @@ fn clear_session() {
 
 fn session_keys(prefix: &str) -> Vec<String> {
     Store::Session.keys(prefix)
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ where
 }
 
 /// Clicks an element as a person would.
+#[allow(dead_code)]
 pub fn click(element: &web_sys::Element) {
     element.unchecked_ref::<web_sys::HtmlElement>().click();
 }
