@@ -52,10 +52,9 @@ pub fn ConfigProblem(#[prop(into)] message: String) -> impl IntoView {
     }
 }
 
-/// The sign-in answer was refused; "Try again" starts a new sign-in.
-#[component]
-pub fn SignInFailed(auth: Auth, #[prop(into)] message: String) -> impl IntoView {
-    let retry = Action::new_local(move |_: &()| {
+/// Starts an interactive sign-in towards the API tokens screen; its value is the error, if any.
+fn sign_in_action(auth: Auth) -> Action<(), Option<String>> {
+    Action::new_local(move |_: &()| {
         let auth = auth.clone();
         async move {
             auth.sign_in(crate::API_TOKENS_PATH, None)
@@ -63,7 +62,13 @@ pub fn SignInFailed(auth: Auth, #[prop(into)] message: String) -> impl IntoView 
                 .err()
                 .map(|e| e.to_string())
         }
-    });
+    })
+}
+
+/// The sign-in answer was refused; "Try again" starts a new sign-in.
+#[component]
+pub fn SignInFailed(auth: Auth, #[prop(into)] message: String) -> impl IntoView {
+    let retry = sign_in_action(auth);
     view! {
         <StatusPage title="Sign-in failed" kind="sign-in-failed">
             <p class="status-detail sign-in-error">"Sign-in failed: " {message}</p>
@@ -78,15 +83,7 @@ pub fn SignInFailed(auth: Auth, #[prop(into)] message: String) -> impl IntoView 
 /// The user signed out in this tab.
 #[component]
 pub fn SignedOut(auth: Auth) -> impl IntoView {
-    let sign_in = Action::new_local(move |_: &()| {
-        let auth = auth.clone();
-        async move {
-            auth.sign_in(crate::API_TOKENS_PATH, None)
-                .await
-                .err()
-                .map(|e| e.to_string())
-        }
-    });
+    let sign_in = sign_in_action(auth);
     view! {
         <StatusPage title="You have signed out" kind="signed-out">
             {move || sign_in.value().get().flatten().map(|e| view! { <p class="status-detail">"Sign-in failed: " {e}</p> })}
