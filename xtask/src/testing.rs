@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::bootstrap::{self, Needs, Tools};
 use crate::cmd::{describe, output, step};
-use crate::services::{self, Postgres};
+use crate::services;
 use crate::{Result, root, spa};
 
 /// The layers, in the order they run. `cargo xtask test LAYER…` runs only those named.
@@ -56,7 +56,12 @@ pub fn run(args: &[String]) -> Result<()> {
             eprintln!("layer {layer}: {e}");
             (Counts::default(), false)
         });
-        outcomes.push(Outcome { layer, counts, ok, secs: t.elapsed().as_secs_f64() });
+        outcomes.push(Outcome {
+            layer,
+            counts,
+            ok,
+            secs: t.elapsed().as_secs_f64(),
+        });
     }
 
     println!();
@@ -64,7 +69,13 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut all_ok = true;
     for o in &outcomes {
         let ran_none = o.counts.passed + o.counts.failed == 0;
-        let verdict = if !o.ok { "FAILED" } else if ran_none { "RAN NO TEST" } else { "ok" };
+        let verdict = if !o.ok {
+            "FAILED"
+        } else if ran_none {
+            "RAN NO TEST"
+        } else {
+            "ok"
+        };
         all_ok &= o.ok && !ran_none && o.counts.failed == 0;
         println!(
             "layer {:<5} {:>4} passed, {:>3} failed  {:>7.1} s  {verdict}",
@@ -75,12 +86,21 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     println!("(whole run {:.1} s)", started.elapsed().as_secs_f64());
     println!("total: {} passed, {} failed", total.passed, total.failed);
-    if all_ok { Ok(()) } else { Err("some test layer failed or ran no test".into()) }
+    if all_ok {
+        Ok(())
+    } else {
+        Err("some test layer failed or ran no test".into())
+    }
 }
 
 /// Workspace unit and server integration tests, on SQLite and on a throw-away PostgreSQL.
 fn rust_layer(tools: &Tools) -> Result<(Counts, bool)> {
-    let pg = Postgres::start(tools)?;
+    let pg_bin = tools
+        .postgres_bin
+        .as_deref()
+        .ok_or("PostgreSQL is not installed")?;
+    let pg = stack::Postgres::start(pg_bin)?;
+    step(format!("PostgreSQL: throw-away cluster at {}", pg.url()));
     let mut cmd = if has_nextest() {
         let mut c = Command::new("cargo");
         c.args(["nextest", "run", "--no-fail-fast", "--workspace"]);
@@ -91,7 +111,7 @@ fn rust_layer(tools: &Tools) -> Result<(Counts, bool)> {
         c
     };
     cmd.args(["--exclude", "api-tokens-portal", "--exclude", "e2e"])
-        .env("TOKEN_API_TEST_POSTGRES_URL", &pg.url)
+        .env("TOKEN_API_TEST_POSTGRES_URL", pg.url())
         .current_dir(root());
     let result = run_counted(&mut cmd);
     drop(pg);
@@ -100,7 +120,11 @@ fn rust_layer(tools: &Tools) -> Result<(Counts, bool)> {
 
 /// The local OpenID provider's own tests (node's test runner).
 fn idp_layer() -> Result<(Counts, bool)> {
-    run_counted(Command::new("npm").args(["test", "--prefix"]).arg(root().join("dev/idp")))
+    run_counted(
+        Command::new("npm")
+            .args(["test", "--prefix"])
+            .arg(root().join("dev/idp")),
+    )
 }
 
 /// wasm-bindgen-test component tests in headless Chromium.
@@ -108,7 +132,13 @@ fn wasm_layer(tools: &Tools) -> Result<(Counts, bool)> {
     run_counted(
         tools
             .command("cargo")
-            .args(["test", "-p", "api-tokens-portal", "--target", "wasm32-unknown-unknown"])
+            .args([
+                "test",
+                "-p",
+                "api-tokens-portal",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
             .env("CHROMEDRIVER", &tools.chromedriver)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
             .current_dir(root()),
@@ -122,7 +152,15 @@ fn e2e_layer(tools: &Tools) -> Result<(Counts, bool)> {
     let artifacts = services::target_dir().join("e2e-artifacts");
     let mut cmd = if has_nextest() {
         let mut c = Command::new("cargo");
-        c.args(["nextest", "run", "--no-fail-fast", "-p", "e2e", "--test-threads", "2"]);
+        c.args([
+            "nextest",
+            "run",
+            "--no-fail-fast",
+            "-p",
+            "e2e",
+            "--test-threads",
+            "2",
+        ]);
         c
     } else {
         let mut c = Command::new("cargo");
@@ -131,7 +169,6 @@ fn e2e_layer(tools: &Tools) -> Result<(Counts, bool)> {
     };
     cmd.env("E2E_DIST", &dist)
         .env("E2E_TOKEN_API_BIN", &bin)
-        .env("E2E_IDP_SERVER", root().join("dev/idp/server.mjs"))
         .env("E2E_ARTIFACTS", &artifacts)
         .env("CHROMEDRIVER", &tools.chromedriver)
         .current_dir(root());
@@ -166,7 +203,11 @@ fn run_counted(cmd: &mut Command) -> Result<(Counts, bool)> {
 fn scan(stream: impl Read, is_err: bool) -> Counts {
     let mut counts = Counts::default();
     for line in BufReader::new(stream).lines().map_while(|l| l.ok()) {
-        if is_err { eprintln!("{line}") } else { println!("{line}") }
+        if is_err {
+            eprintln!("{line}")
+        } else {
+            println!("{line}")
+        }
         if let Some(c) = parse_counts(&line) {
             counts.passed += c.passed;
             counts.failed += c.failed;
@@ -180,7 +221,12 @@ fn parse_counts(line: &str) -> Option<Counts> {
     let line = line.trim();
     let number_before = |s: &str, word: &str| -> Option<u64> {
         let idx = s.find(word)?;
-        s[..idx].trim_end().rsplit([' ', ':', ';', ',']).next()?.parse().ok()
+        s[..idx]
+            .trim_end()
+            .rsplit([' ', ':', ';', ','])
+            .next()?
+            .parse()
+            .ok()
     };
     if line.starts_with("test result:") {
         // cargo test / wasm-bindgen-test-runner: "test result: ok. 3 passed; 0 failed; …"
@@ -202,10 +248,16 @@ fn parse_counts(line: &str) -> Option<Counts> {
     for prefix in ["# ", "ℹ "] {
         if let Some(rest) = line.strip_prefix(prefix) {
             if let Some(n) = rest.strip_prefix("pass ") {
-                return Some(Counts { passed: n.trim().parse().ok()?, failed: 0 });
+                return Some(Counts {
+                    passed: n.trim().parse().ok()?,
+                    failed: 0,
+                });
             }
             if let Some(n) = rest.strip_prefix("fail ") {
-                return Some(Counts { passed: 0, failed: n.trim().parse().ok()? });
+                return Some(Counts {
+                    passed: 0,
+                    failed: n.trim().parse().ok()?,
+                });
             }
         }
     }
@@ -218,11 +270,14 @@ mod tests {
 
     #[test]
     fn reads_cargo_test_nextest_and_node_counts() {
-        let c = parse_counts("test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured").unwrap();
+        let c =
+            parse_counts("test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured").unwrap();
         assert_eq!((c.passed, c.failed), (12, 0));
         let c = parse_counts("test result: FAILED. 3 passed; 2 failed; 0 ignored").unwrap();
         assert_eq!((c.passed, c.failed), (3, 2));
-        let c = parse_counts("     Summary [  12.345s] 40 tests run: 38 passed, 2 failed, 1 skipped").unwrap();
+        let c =
+            parse_counts("     Summary [  12.345s] 40 tests run: 38 passed, 2 failed, 1 skipped")
+                .unwrap();
         assert_eq!((c.passed, c.failed), (38, 2));
         let c = parse_counts("     Summary [   1.000s] 5 tests run: 5 passed, 0 skipped").unwrap();
         assert_eq!((c.passed, c.failed), (5, 0));
