@@ -1,0 +1,92 @@
+//! Steps on the API tokens screen: open it, wait for its list, generate an API token, read a row.
+
+use crate::{API_TOKENS_PATH, Browser, Running};
+
+/// The CSS selector of the row of the API token named `name`.
+pub fn row(name: &str) -> String {
+    format!("[data-testid=token-row][data-token-name=\"{name}\"]")
+}
+
+/// The text of the cell `data-testid=id` in the row of the API token named `name`.
+pub async fn cell(browser: &Browser, name: &str, id: &str) -> String {
+    browser
+        .text(&format!("{} [data-testid={id}]", row(name)))
+        .await
+}
+
+/// A fresh browser signed in as `username` on the API tokens screen, its list loaded;
+/// `shots` names its screenshot folder.
+pub async fn open_as(stack: &Running, username: &str, shots: &str) -> Browser {
+    let browser = Browser::start(shots).await;
+    browser
+        .open_signed_in(&stack.url(API_TOKENS_PATH), username)
+        .await;
+    wait_loaded(&browser).await;
+    browser
+}
+
+/// Waits until the list (or its empty state) has loaded.
+pub async fn wait_loaded(browser: &Browser) {
+    browser
+        .wait_for(
+            "[data-testid=tokens-table] tbody, [data-testid=empty-state], [data-testid=no-matches]",
+        )
+        .await;
+    browser
+        .wait_until("the list to load", async |b| {
+            !b.exists("[data-testid=loading-state]").await
+        })
+        .await;
+}
+
+/// Waits until the screen has its data from the API (a list or the empty state), not an error.
+pub async fn wait_for_tokens_from_the_api(browser: &Browser) {
+    browser
+        .wait_for("[data-testid=empty-state], .api-tokens table")
+        .await;
+    assert!(
+        !browser.exists("[data-testid=error-state]").await,
+        "{}",
+        browser.text("body").await
+    );
+}
+
+/// Generates an API token named `name` through the dialog and returns its value.
+pub async fn generate(browser: &mut Browser, name: &str) -> String {
+    browser.click("[data-testid=generate-button]").await;
+    let input = browser.wait_for("[data-testid=token-name-input]").await;
+    input.send_keys(name).await.unwrap();
+    browser.screenshot("generate-name").await;
+    browser.click("[data-testid=next-button]").await;
+    let value = browser.wait_for("[data-testid=token-value]").await;
+    let value = value.prop("value").await.unwrap().expect("a value");
+    assert!(value.len() >= 30, "a long random value: {value}");
+    assert!(
+        browser
+            .text("[data-testid=value-warning]")
+            .await
+            .contains("cannot be shown again")
+    );
+    assert!(
+        browser
+            .text("[data-testid=portal-url]")
+            .await
+            .starts_with("https://")
+    );
+    value
+}
+
+/// Closes the generate dialog and checks the value is gone from the page.
+pub async fn close_generate(browser: &Browser, value: &str) {
+    browser.click("[data-testid=done-button]").await;
+    browser
+        .wait_until("the dialog to close", async |b| {
+            !b.exists("[data-testid=generate-dialog]").await
+        })
+        .await;
+    let html = browser.client.source().await.unwrap();
+    assert!(
+        !html.contains(value),
+        "closing the dialog forgets the value"
+    );
+}
