@@ -1,0 +1,222 @@
+//! API tokens as listed and generated: the `Token` body, its status rule and its name rule.
+
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+use crate::limits::NAME_MAX_CHARS;
+use crate::roles::Privileges;
+use crate::spelling::wire_enum;
+
+/// The fixed, recognisable prefix of every API token value (`atp_…`), which secret scanners
+/// look for.
+pub const API_TOKEN_PREFIX: &str = "atp_";
+
+/// How long after its last use a token stays active: 7 days, in milliseconds.
+pub const ACTIVE_WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+wire_enum! {
+    /// Computed at read time from `last_used_at` by [`TokenStatus::at`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum TokenStatus {
+        /// Never used.
+        Generated => "generated",
+        /// Last used at most 7 days ago.
+        Active => "active",
+        /// Last used more than 7 days ago.
+        Inactive => "inactive",
+    }
+}
+
+impl TokenStatus {
+    /// The status of a token last used at `last_used_ms` (Unix ms; `None` if never), seen at
+    /// `now_ms`: active while `now_ms - last_used_ms <= ACTIVE_WINDOW_MS`.
+    pub const fn at(last_used_ms: Option<i64>, now_ms: i64) -> TokenStatus {
+        match last_used_ms {
+            None => TokenStatus::Generated,
+            Some(t) if t >= TokenStatus::active_since(now_ms) => TokenStatus::Active,
+            Some(_) => TokenStatus::Inactive,
+        }
+    }
+
+    /// The earliest last use (Unix ms) that still counts as active at `now_ms`; a store
+    /// filters `last_used_at >= active_since` for active, `<` for inactive.
+    pub const fn active_since(now_ms: i64) -> i64 {
+        now_ms - ACTIVE_WINDOW_MS
+    }
+
+    /// Parses the query-string spelling; the same as `s.parse().ok()`.
+    pub fn parse(s: &str) -> Option<TokenStatus> {
+        s.parse().ok()
+    }
+
+    /// Label shown in the UI.
+    pub const fn label(self) -> &'static str {
+        match self {
+            TokenStatus::Generated => "Generated",
+            TokenStatus::Active => "Active",
+            TokenStatus::Inactive => "Inactive",
+        }
+    }
+}
+
+/// The user who generated a token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Owner {
+    pub id: String,
+    pub display_name: String,
+}
+
+/// An API token as listed; never carries its value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Token {
+    pub id: String,
+    pub name: String,
+    pub owner: Owner,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// RFC 3339 UTC; `None` if never used.
+    pub last_used_at: Option<String>,
+    pub status: TokenStatus,
+    pub privileges: Privileges,
+}
+
+/// `GET /api/v1/tokens`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TokenList {
+    pub items: Vec<Token>,
+    /// How many tokens match the filters, across all pages.
+    pub total: u64,
+    /// Pass as `cursor` to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v1/tokens` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateToken {
+    pub name: String,
+}
+
+/// `POST /api/v1/tokens` answer: the only time the value is ever sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreatedToken {
+    pub token: Token,
+    pub value: String,
+    pub portal_url: String,
+}
+
+/// Why a token name is refused, before any store is asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameError {
+    Empty,
+    TooLong,
+    ControlCharacter,
+}
+
+impl NameError {
+    /// A sentence for a person.
+    pub const fn message(self) -> &'static str {
+        match self {
+            NameError::Empty => "Enter a name for the token.",
+            NameError::TooLong => "The name can be at most 64 characters long.",
+            NameError::ControlCharacter => "The name cannot contain control characters.",
+        }
+    }
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl core::error::Error for NameError {}
+
+/// Checks a token name as the contract says (trimmed, 1–[`NAME_MAX_CHARS`] characters, no
+/// control characters) and returns the trimmed name. Uniqueness is the server's to check.
+pub fn validate_name(raw: &str) -> Result<&str, NameError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        Err(NameError::Empty)
+    } else if name.chars().any(char::is_control) {
+        Err(NameError::ControlCharacter)
+    } else if name.chars().count() > NAME_MAX_CHARS {
+        Err(NameError::TooLong)
+    } else {
+        Ok(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+    #[test]
+    fn status_turns_inactive_just_after_7_days() {
+        let now = 1_800_000_000_000;
+        assert_eq!(TokenStatus::at(None, now), TokenStatus::Generated);
+        assert_eq!(TokenStatus::at(Some(now), now), TokenStatus::Active);
+        assert_eq!(
+            TokenStatus::at(Some(now - 7 * DAY_MS), now),
+            TokenStatus::Active
+        );
+        assert_eq!(
+            TokenStatus::at(Some(now - 7 * DAY_MS - 1), now),
+            TokenStatus::Inactive
+        );
+        assert_eq!(TokenStatus::active_since(now), now - 7 * DAY_MS);
+        assert_eq!(TokenStatus::at(Some(now + 5), now), TokenStatus::Active);
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(validate_name("  ci deploy  "), Ok("ci deploy"));
+        assert_eq!(validate_name("   "), Err(NameError::Empty));
+        assert_eq!(validate_name("a\u{7}b"), Err(NameError::ControlCharacter));
+        assert_eq!(validate_name(&"é".repeat(64)), Ok("é".repeat(64).as_str()));
+        assert_eq!(validate_name(&"é".repeat(65)), Err(NameError::TooLong));
+    }
+
+    #[test]
+    fn the_too_long_message_states_the_limit() {
+        assert!(
+            NameError::TooLong
+                .message()
+                .contains(&format!(" {NAME_MAX_CHARS} "))
+        );
+    }
+
+    #[test]
+    fn token_json_matches_the_contract() {
+        let token = Token {
+            id: "t1".into(),
+            name: "n".into(),
+            owner: Owner {
+                id: "u".into(),
+                display_name: "U".into(),
+            },
+            created_at: "2026-01-01T00:00:00Z".into(),
+            last_used_at: None,
+            status: TokenStatus::Generated,
+            privileges: Privileges::Read,
+        };
+        let json = serde_json::to_value(&token).unwrap();
+        assert_eq!(json["last_used_at"], serde_json::Value::Null);
+        assert_eq!(json["status"], "generated");
+        assert_eq!(json["privileges"], "read");
+        assert_eq!(json["owner"]["display_name"], "U");
+        assert_eq!(serde_json::from_value::<Token>(json).unwrap(), token);
+    }
+}
