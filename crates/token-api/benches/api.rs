@@ -28,7 +28,7 @@ async fn main() {
     let http = server.http.clone();
     let jwt = env
         .idp
-        .token("bench-tenant", "bench-admin", &[Role::GlobalAdministrator]);
+        .access_token("bench-tenant", "bench-admin", &[Role::GlobalAdministrator]);
     let (_, value) = server.create(&jwt, "bench-0").await;
 
     println!("token-api bench: {} cores, SQLite, loopback", cores());

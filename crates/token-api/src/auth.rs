@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use token_wire::{AuditAction, Privileges, Role};
 
-use crate::cache::{CachedToken, PendingUse};
-use crate::error::ApiError;
+use crate::cache::{CachedApiToken, PendingUse};
+use crate::error::AppError;
 use crate::jwt::JwtError;
 use crate::state::AppState;
 use crate::store::NewAudit;
@@ -62,29 +62,33 @@ fn credential<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
 }
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = credential(&parts.headers, "Bearer").ok_or(ApiError::Unauthenticated(
-            "A bearer access token is required.",
-        ))?;
-        let claims = state.0.jwt.verify(token).await.map_err(|e| match e {
-            JwtError::Invalid(_) => {
-                ApiError::Unauthenticated("The access token is invalid or expired.")
-            }
-            JwtError::Unavailable(_) => {
-                ApiError::Unavailable("Sign-in keys are unavailable; retry later.")
-            }
-        })?;
+        let access_token = credential(&parts.headers, "Bearer").ok_or(
+            AppError::Unauthenticated("A bearer access token is required."),
+        )?;
+        let claims = state
+            .jwt()
+            .verify(access_token)
+            .await
+            .map_err(|e| match e {
+                JwtError::Invalid(_) => {
+                    AppError::Unauthenticated("The access token is invalid or expired.")
+                }
+                JwtError::Unavailable(_) => {
+                    AppError::Unavailable("Sign-in keys are unavailable; retry later.")
+                }
+            })?;
         if claims.tid.is_empty()
             || claims.oid.is_empty()
             || claims.tid.len() > 128
             || claims.oid.len() > 128
         {
-            return Err(ApiError::Unauthenticated(
+            return Err(AppError::Unauthenticated(
                 "The access token lacks a tenant or user id.",
             ));
         }
@@ -127,11 +131,11 @@ impl FromRequestParts<AppState> for Caller {
             forget_owner(state, &claims.tid, &claims.oid);
         }
         if user.deprovisioned != 0 {
-            return Err(ApiError::PermissionDenied(
+            return Err(AppError::PermissionDenied(
                 "Your access to the portal has been removed.",
             ));
         }
-        let privileges = Privileges::of(&roles).ok_or(ApiError::Forbidden(
+        let privileges = Privileges::of(&roles).ok_or(AppError::Forbidden(
             "You have no role that grants access to the portal.",
         ))?;
         Ok(Caller {
@@ -145,55 +149,54 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// Authenticates an `Authorization: Token` call needing `need`, counts it against the
-/// tenant's rate limit and records the use. Outcomes follow the contract: 401 invalid token,
-/// 429 over the limit, 403 permission denied.
-pub async fn authenticate_token(
+/// Authenticates an `Authorization: Token` call (an API token) needing `need`, counts it
+/// against the tenant's rate limit and records the use. Outcomes follow the contract: 401
+/// invalid token, 429 over the limit, 403 permission denied.
+pub async fn authenticate_api_token(
     state: &AppState,
     headers: &HeaderMap,
     ip: Option<String>,
     need: Privileges,
-) -> Result<Arc<CachedToken>, ApiError> {
-    let value = credential(headers, "Token").ok_or(ApiError::InvalidToken)?;
+) -> Result<Arc<CachedApiToken>, AppError> {
+    let value = credential(headers, "Token").ok_or(AppError::InvalidToken)?;
     if !values::is_well_formed(value) {
-        return Err(ApiError::InvalidToken);
+        return Err(AppError::InvalidToken);
     }
     let hash = values::hash(value);
-    let token = lookup(state, &hash).await?.ok_or(ApiError::InvalidToken)?;
-    if !values::hashes_equal(&token.value_hash, &hash) || !token.is_api {
-        return Err(ApiError::InvalidToken);
+    let api_token = lookup(state, &hash).await?.ok_or(AppError::InvalidToken)?;
+    if !values::hashes_equal(&api_token.value_hash, &hash) || !api_token.is_api {
+        return Err(AppError::InvalidToken);
     }
     state
-        .0
-        .limiter
-        .check(&token.tenant_id)
-        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-    if token.revoked {
-        return Err(ApiError::InvalidToken);
+        .limiter()
+        .check(&api_token.tenant_id)
+        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    if api_token.revoked {
+        return Err(AppError::InvalidToken);
     }
     let now = state.now_ms();
     let denied = |detail: &'static str| {
-        let (state, token, ip) = (state.clone(), token.clone(), ip.clone());
+        let (state, api_token, ip) = (state.clone(), api_token.clone(), ip.clone());
         tokio::spawn(async move {
             let event = NewAudit {
-                tenant_id: &token.tenant_id,
+                tenant_id: &api_token.tenant_id,
                 at: now,
-                actor_id: &token.owner_id,
+                actor_id: &api_token.owner_id,
                 action: AuditAction::Denied,
-                token_id: Some(&token.id),
-                token_name: Some(&token.name),
+                token_id: Some(&api_token.id),
+                token_name: Some(&api_token.name),
                 ip: ip.as_deref(),
             };
             if let Err(e) = state.store().audit(&event).await {
                 tracing::warn!(error = %e, "cannot audit a denied use");
             }
         });
-        ApiError::PermissionDenied(detail)
+        AppError::PermissionDenied(detail)
     };
-    if token.owner_deprovisioned {
+    if api_token.owner_deprovisioned {
         return Err(denied("The owner of this token has been deprovisioned."));
     }
-    match token.privileges {
+    match api_token.privileges {
         Some(p) if p >= need => {}
         Some(_) => return Err(denied("This token does not allow this operation.")),
         None => {
@@ -203,40 +206,39 @@ pub async fn authenticate_token(
         }
     }
     let use_ = PendingUse {
-        tenant_id: token.tenant_id.clone(),
-        owner_id: token.owner_id.clone(),
-        name: token.name.clone(),
+        tenant_id: api_token.tenant_id.clone(),
+        owner_id: api_token.owner_id.clone(),
+        name: api_token.name.clone(),
         at: now,
         ip,
     };
-    if token.take_first_use() {
-        state.0.pending.record(&token.id, use_);
+    let first_use = api_token.take_first_use();
+    state.pending_uses().record(&api_token.id, use_);
+    if first_use {
         state.flush().await;
-    } else {
-        state.0.pending.record(&token.id, use_);
     }
-    Ok(token)
+    Ok(api_token)
 }
 
-async fn lookup(state: &AppState, hash: &str) -> Result<Option<Arc<CachedToken>>, ApiError> {
-    let (cached, epoch) = state.0.cache.get(hash);
+async fn lookup(state: &AppState, hash: &str) -> Result<Option<Arc<CachedApiToken>>, AppError> {
+    let (cached, epoch) = state.api_tokens().get(hash);
     if let Some(entry) = cached {
         return Ok(Some(entry));
     }
     let Some(row) = state.store().token_by_hash(hash).await? else {
         return Ok(None);
     };
-    let entry = Arc::new(CachedToken::from(row));
-    state.0.cache.insert(entry.clone(), epoch);
+    let entry = Arc::new(CachedApiToken::from(row));
+    state.api_tokens().insert(entry.clone(), epoch);
     Ok(Some(entry))
 }
 
-/// Drops a revoked token from this instance's cache at once.
-pub fn forget_token(state: &AppState, token_id: &str) {
-    state.0.cache.evict_token(token_id);
+/// Drops a revoked API token from this instance's cache at once.
+pub fn forget_api_token(state: &AppState, token_id: &str) {
+    state.api_tokens().evict_token(token_id);
 }
 
 /// Drops a user's tokens from this instance's cache at once.
 pub fn forget_owner(state: &AppState, tenant_id: &str, user_id: &str) {
-    state.0.cache.evict_owner(tenant_id, user_id);
+    state.api_tokens().evict_owner(tenant_id, user_id);
 }

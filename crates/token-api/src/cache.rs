@@ -1,5 +1,5 @@
-//! In-memory state of the token-authenticated hot path: the value-hash cache, the per-tenant
-//! rate limiter and the coalesced last-used writes.
+//! In-memory state of the API-token hot path: API-token lookups cached by value hash, the
+//! per-tenant rate limiter and the coalesced last-used writes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,9 +11,9 @@ use token_wire::Privileges;
 
 use crate::store::{TokenRow, parse_roles};
 
-/// What the hot path needs to know about a token, cached by value hash.
+/// What the hot path needs to know about an API token, cached by value hash.
 #[derive(Debug)]
-pub struct CachedToken {
+pub struct CachedApiToken {
     pub id: String,
     pub tenant_id: String,
     pub owner_id: String,
@@ -29,9 +29,9 @@ pub struct CachedToken {
     pub never_used: AtomicBool,
 }
 
-impl From<TokenRow> for CachedToken {
+impl From<TokenRow> for CachedApiToken {
     fn from(r: TokenRow) -> Self {
-        CachedToken {
+        CachedApiToken {
             privileges: Privileges::of(&parse_roles(&r.owner_roles)),
             owner_deprovisioned: r.owner_deprovisioned != 0,
             revoked: r.revoked_at.is_some(),
@@ -46,30 +46,37 @@ impl From<TokenRow> for CachedToken {
     }
 }
 
+impl CachedApiToken {
+    /// Whether this is the first use the process sees of a never-used token.
+    pub fn take_first_use(&self) -> bool {
+        self.never_used.swap(false, Ordering::AcqRel)
+    }
+}
+
 const MAX_ENTRIES: usize = 100_000;
 
-/// Token cache keyed by value hash. Every invalidation bumps an epoch; a lookup that started
-/// before an invalidation does not insert its (possibly stale) result.
+/// API-token lookups cached by value hash. Every invalidation bumps an epoch; a lookup that
+/// started before an invalidation does not insert its (possibly stale) result.
 #[derive(Default)]
-pub struct TokenCache {
+pub struct ApiTokenCache {
     inner: Mutex<CacheInner>,
 }
 
 #[derive(Default)]
 struct CacheInner {
     epoch: u64,
-    map: HashMap<String, Arc<CachedToken>>,
+    map: HashMap<String, Arc<CachedApiToken>>,
 }
 
-impl TokenCache {
+impl ApiTokenCache {
     /// The cached entry and the current epoch.
-    pub fn get(&self, hash: &str) -> (Option<Arc<CachedToken>>, u64) {
+    pub fn get(&self, hash: &str) -> (Option<Arc<CachedApiToken>>, u64) {
         let inner = self.inner.lock().expect("cache lock");
         (inner.map.get(hash).cloned(), inner.epoch)
     }
 
     /// Caches `entry` unless an invalidation happened since `epoch`.
-    pub fn insert(&self, entry: Arc<CachedToken>, epoch: u64) {
+    pub fn insert(&self, entry: Arc<CachedApiToken>, epoch: u64) {
         let mut inner = self.inner.lock().expect("cache lock");
         if inner.epoch != epoch {
             return;
@@ -177,13 +184,6 @@ impl PendingUses {
     /// Takes every pending use.
     pub fn drain(&self) -> Vec<(String, PendingUse)> {
         self.map.lock().expect("pending lock").drain().collect()
-    }
-}
-
-impl CachedToken {
-    /// Whether this is the first use the process sees of a never-used token.
-    pub fn take_first_use(&self) -> bool {
-        self.never_used.swap(false, Ordering::AcqRel)
     }
 }
 

@@ -6,9 +6,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use token_wire::Problem;
 
+use crate::store;
+
 /// Everything a request can fail with. Internal causes are logged, never sent.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub enum AppError {
     /// Malformed input; `field` names the request field at fault.
     #[error("bad request ({field}): {detail}")]
     BadRequest { field: String, detail: String },
@@ -53,10 +55,10 @@ pub enum ApiError {
     Internal(String),
 }
 
-impl ApiError {
+impl AppError {
     /// A 400 naming `field`.
     pub fn bad_request(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        ApiError::BadRequest {
+        AppError::BadRequest {
             field: field.into(),
             detail: detail.into(),
         }
@@ -71,7 +73,7 @@ impl ApiError {
         String,
         Option<String>,
     ) {
-        use ApiError::*;
+        use AppError::*;
         match self {
             BadRequest { field, detail } => (
                 StatusCode::BAD_REQUEST,
@@ -157,7 +159,7 @@ impl ApiError {
                 (*d).into(),
                 None,
             ),
-            Store(e) if is_unavailable(e) => (
+            Store(e) if store::is_transient(e) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
@@ -173,22 +175,6 @@ impl ApiError {
             ),
         }
     }
-}
-
-fn is_unavailable(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
-        sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-    ) || e.as_database_error().is_some_and(|d| {
-        // SQLite "database is locked/busy" and PostgreSQL connection-class errors are transient.
-        matches!(
-            d.code().as_deref(),
-            Some("5") | Some("6") | Some("57P01") | Some("53300")
-        )
-    })
 }
 
 /// Builds the problem response for `status` with the given parts.
@@ -214,7 +200,7 @@ pub fn problem_response(
     res
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, slug, title, detail, field) = self.parts();
         if status.is_server_error() {
@@ -225,16 +211,16 @@ impl IntoResponse for ApiError {
         let mut res = problem_response(status, slug, title, detail, field);
         let headers = res.headers_mut();
         match self {
-            ApiError::Unauthenticated(_) => {
+            AppError::Unauthenticated(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            ApiError::InvalidToken => {
+            AppError::InvalidToken => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
             }
-            ApiError::RateLimited { retry_after } => {
+            AppError::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
-            ApiError::Unavailable(_) | ApiError::Store(_)
+            AppError::Unavailable(_) | AppError::Store(_)
                 if status == StatusCode::SERVICE_UNAVAILABLE =>
             {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
@@ -245,28 +231,28 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
+impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         match r.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-            _ => ApiError::bad_request("body", r.body_text()),
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
+            _ => AppError::bad_request("body", r.body_text()),
         }
     }
 }
 
-impl From<PathRejection> for ApiError {
+impl From<PathRejection> for AppError {
     fn from(r: PathRejection) -> Self {
-        ApiError::bad_request("path", r.body_text())
+        AppError::bad_request("path", r.body_text())
     }
 }
 
 /// `Json` whose rejections are problems.
 #[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+#[from_request(via(axum::Json), rejection(AppError))]
 pub struct ApiJson<T>(pub T);
 
 /// `Path` whose rejections are problems.
 #[derive(axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
 pub struct ApiPath<T>(pub T);

@@ -1,3 +1,5 @@
+//! `token-api`: serve the API, or deprovision and restore users (see [`token_api::cli`]).
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -57,7 +59,7 @@ async fn users(action: UsersCommand) -> Result<(), Box<dyn std::error::Error>> {
         UsersCommand::Restore(a) => (a, false),
     };
     let store = Store::connect(&args.database.database_url).await?;
-    let now = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let now = token_api::clock::to_ms(time::OffsetDateTime::now_utc());
     let found = store
         .set_deprovisioned(&args.tenant, &args.user, flag, now)
         .await?;

@@ -1,12 +1,10 @@
-//! The OpenAPI document, generated from the handlers' annotations.
+//! The OpenAPI document: this API's description, tags and security schemes, completed with
+//! the operations of the route table.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
-use crate::routes::{alerts, portal, system};
-use crate::state::AppState;
+use crate::routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,23 +38,14 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// Every route of the API with its documentation.
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(system::healthz))
-        .routes(routes!(system::openapi_json))
-        .routes(routes!(portal::me))
-        .routes(routes!(portal::list_tokens, portal::create_token))
-        .routes(routes!(portal::revoke_token))
-        .routes(routes!(portal::audit))
-        .routes(routes!(portal::deprovision))
-        .routes(routes!(portal::restore))
-        .routes(routes!(alerts::list_alerts))
-        .routes(routes!(alerts::list_alerts_no_slash))
-        .routes(routes!(alerts::close_alert))
+/// The document of `operations` (as the route table describes them).
+pub fn describe(operations: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    document.merge(operations);
+    document
 }
 
 /// The document as served at `/api/v1/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    router().into_openapi()
+    describe(routes::table().into_openapi())
 }

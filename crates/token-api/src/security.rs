@@ -9,8 +9,6 @@ use axum::response::Response;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::state::AppState;
-
 /// The Content-Security-Policy sent with HTML.
 #[derive(Clone, Debug)]
 pub struct Csp(HeaderValue);
@@ -83,7 +81,7 @@ fn has_src(attrs: &str) -> bool {
 
 /// Adds the security headers: on every response nosniff, no referrer and no framing; on
 /// `/api/` responses `Cache-Control: no-store`; on HTML the CSP.
-pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn headers(State(csp): State<Csp>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
     let is_html = res
@@ -105,7 +103,7 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if is_html {
-        h.insert(header::CONTENT_SECURITY_POLICY, state.0.csp.value().clone());
+        h.insert(header::CONTENT_SECURITY_POLICY, csp.value().clone());
     }
     res
 }

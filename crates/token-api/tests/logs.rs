@@ -37,15 +37,17 @@ async fn token_values_and_bearer_tokens_are_never_logged() {
 
     let env = Env::new(Db::Sqlite).await;
     let s = &env.server;
-    let admin = env.idp.token("t", "admin", &[Role::GlobalAdministrator]);
-    let reader = env.idp.token("t", "reader", &[Role::SecurityReader]);
+    let admin = env
+        .idp
+        .access_token("t", "admin", &[Role::GlobalAdministrator]);
+    let reader = env.idp.access_token("t", "reader", &[Role::SecurityReader]);
     let (id, value) = s.create(&reader, "logged?").await;
     let (_, other) = s.create(&reader, "other").await;
-    s.use_token(&value, false).await;
-    s.use_token(&value, true).await;
+    s.use_api_token(&value, false).await;
+    s.use_api_token(&value, true).await;
     s.delete(&admin, &format!("/api/v1/tokens/{id}")).await;
-    s.use_token(&value, false).await;
-    s.use_token(&other[..other.len() - 2], false).await;
+    s.use_api_token(&value, false).await;
+    s.use_api_token(&other[..other.len() - 2], false).await;
     s.get(&reader[..reader.len() - 5], "/api/v1/me").await;
     s.post(&reader, "/api/v1/tokens", json!({"name": "x\u{1}"}))
         .await;

@@ -1,13 +1,14 @@
-//! Token-authenticated endpoints: what software calls with `Authorization: Token <value>`.
+//! API-token-authenticated endpoints: what software calls with `Authorization: Token <value>`.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use token_wire::{Alert, AlertList, Privileges, Problem};
 
-use crate::auth::{ClientIp, authenticate_token};
-use crate::error::{ApiError, ApiPath};
-use crate::state::{AppState, rfc3339};
+use crate::auth::{ClientIp, authenticate_api_token};
+use crate::clock::rfc3339;
+use crate::error::{ApiPath, AppError};
+use crate::state::AppState;
 use crate::store::AlertRow;
 
 fn alert(r: AlertRow) -> Alert {
@@ -31,11 +32,11 @@ pub async fn list_alerts(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-) -> Result<Json<AlertList>, ApiError> {
-    let token = authenticate_token(&state, &headers, ip, Privileges::Read).await?;
+) -> Result<Json<AlertList>, AppError> {
+    let api_token = authenticate_api_token(&state, &headers, ip, Privileges::Read).await?;
     let items = state
         .store()
-        .list_alerts(&token.tenant_id)
+        .list_alerts(&api_token.tenant_id)
         .await?
         .into_iter()
         .map(alert)
@@ -50,7 +51,7 @@ pub async fn list_alerts_no_slash(
     state: State<AppState>,
     ip: ClientIp,
     headers: HeaderMap,
-) -> Result<Json<AlertList>, ApiError> {
+) -> Result<Json<AlertList>, AppError> {
     list_alerts(state, ip, headers).await
 }
 
@@ -68,12 +69,12 @@ pub async fn close_alert(
     ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-) -> Result<Json<Alert>, ApiError> {
-    let token = authenticate_token(&state, &headers, ip, Privileges::Alerts).await?;
+) -> Result<Json<Alert>, AppError> {
+    let api_token = authenticate_api_token(&state, &headers, ip, Privileges::Alerts).await?;
     let row = state
         .store()
-        .close_alert(&token.tenant_id, &id)
+        .close_alert(&api_token.tenant_id, &id)
         .await?
-        .ok_or(ApiError::NotFound("No such alert."))?;
+        .ok_or(AppError::NotFound("No such alert."))?;
     Ok(Json(alert(row)))
 }

@@ -11,10 +11,11 @@ use token_wire::{
     SortKey, SortOrder, Token, TokenList, TokenStatus, validate_name,
 };
 
-use crate::auth::{Caller, forget_owner, forget_token};
-use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::auth::{Caller, forget_api_token, forget_owner};
+use crate::clock::rfc3339;
+use crate::error::{ApiJson, ApiPath, AppError};
 use crate::routes::{parse_limit, parse_query};
-use crate::state::{AppState, rfc3339};
+use crate::state::AppState;
 use crate::store::{
     CreateError, INACTIVE_AFTER_MS, KeyValue, NewToken, TokenKind, TokenQuery, TokenRow,
     parse_roles,
@@ -92,9 +93,9 @@ fn decode_cursor(
     raw: &str,
     sort: SortKey,
     order: SortOrder,
-) -> Result<(KeyValue, String), ApiError> {
+) -> Result<(KeyValue, String), AppError> {
     let bad = || {
-        ApiError::bad_request(
+        AppError::bad_request(
             "cursor",
             "Not a cursor from this listing; start again without it.",
         )
@@ -135,7 +136,7 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
-) -> Result<Json<TokenList>, ApiError> {
+) -> Result<Json<TokenList>, AppError> {
     let params = parse_query(
         raw.as_deref(),
         &["status", "q", "owner", "sort", "order", "limit", "cursor"],
@@ -144,7 +145,7 @@ pub async fn list_tokens(
         .get("status")
         .map(|s| {
             TokenStatus::parse(s).ok_or_else(|| {
-                ApiError::bad_request("status", "Must be generated, active or inactive.")
+                AppError::bad_request("status", "Must be generated, active or inactive.")
             })
         })
         .transpose()?;
@@ -154,7 +155,7 @@ pub async fn list_tokens(
         Some("created_at") => SortKey::CreatedAt,
         Some("last_used_at") => SortKey::LastUsedAt,
         Some(_) => {
-            return Err(ApiError::bad_request(
+            return Err(AppError::bad_request(
                 "sort",
                 "Must be name, created_at or last_used_at.",
             ));
@@ -164,14 +165,14 @@ pub async fn list_tokens(
         None => SortOrder::default(),
         Some("asc") => SortOrder::Asc,
         Some("desc") => SortOrder::Desc,
-        Some(_) => return Err(ApiError::bad_request("order", "Must be asc or desc.")),
+        Some(_) => return Err(AppError::bad_request("order", "Must be asc or desc.")),
     };
     let limit = parse_limit(&params)?;
     let q = params.get("q").cloned();
     if q.as_ref()
         .is_some_and(|q| q.chars().count() > 256 || q.chars().any(char::is_control))
     {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             "q",
             "At most 256 characters, without control characters.",
         ));
@@ -179,7 +180,7 @@ pub async fn list_tokens(
     let owner = match params.get("owner") {
         Some(o) if caller.full_admin() => Some(o.clone()),
         Some(o) if *o != caller.user_id => {
-            return Err(ApiError::Forbidden(
+            return Err(AppError::Forbidden(
                 "Only full admins can list other users' tokens.",
             ));
         }
@@ -227,8 +228,8 @@ pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<CreateToken>,
-) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let name = validate_name(&body.name).map_err(|e| ApiError::bad_request("name", e.message()))?;
+) -> Result<(StatusCode, Json<CreatedToken>), AppError> {
+    let name = validate_name(&body.name).map_err(|e| AppError::bad_request("name", e.message()))?;
     let value = values::generate();
     let hash = values::hash(&value);
     let id = values::new_id();
@@ -245,7 +246,7 @@ pub async fn create_token(
     match state.store().create_token(&new, caller.ip.as_deref()).await {
         Ok(()) => {}
         Err(CreateError::Duplicate) => {
-            return Err(ApiError::Conflict {
+            return Err(AppError::Conflict {
                 field: "name".into(),
                 detail: "You already have a token with this name.".into(),
             });
@@ -284,22 +285,23 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, AppError> {
     let owner = (!caller.full_admin()).then_some(caller.user_id.as_str());
-    let now = state.now_ms();
-    state
+    let revoked = state
         .store()
         .revoke(
             &caller.tenant_id,
             &id,
             owner,
             &caller.user_id,
-            now,
+            state.now_ms(),
             caller.ip.as_deref(),
         )
-        .await?
-        .ok_or(ApiError::NotFound("No such token."))?;
-    forget_token(&state, &id);
+        .await?;
+    if !revoked {
+        return Err(AppError::NotFound("No such token."));
+    }
+    forget_api_token(&state, &id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -316,9 +318,9 @@ pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
-) -> Result<Json<AuditList>, ApiError> {
+) -> Result<Json<AuditList>, AppError> {
     if !caller.full_admin() {
-        return Err(ApiError::Forbidden(
+        return Err(AppError::Forbidden(
             "Only full admins can read the audit trail.",
         ));
     }
@@ -333,7 +335,7 @@ pub async fn audit(
                 .and_then(|b| String::from_utf8(b).ok())
                 .and_then(|s| s.strip_prefix("a:").and_then(|n| n.parse::<i64>().ok()))
                 .ok_or_else(|| {
-                    ApiError::bad_request(
+                    AppError::bad_request(
                         "cursor",
                         "Not a cursor from this listing; start again without it.",
                     )
@@ -378,9 +380,9 @@ async fn set_deprovisioned(
     caller: &Caller,
     user_id: &str,
     flag: bool,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, AppError> {
     if !caller.full_admin() {
-        return Err(ApiError::Forbidden(
+        return Err(AppError::Forbidden(
             "Only full admins can deprovision users.",
         ));
     }
@@ -389,7 +391,7 @@ async fn set_deprovisioned(
         .set_deprovisioned(&caller.tenant_id, user_id, flag, state.now_ms())
         .await?
     {
-        return Err(ApiError::NotFound("No such user."));
+        return Err(AppError::NotFound("No such user."));
     }
     forget_owner(state, &caller.tenant_id, user_id);
     Ok(StatusCode::NO_CONTENT)
@@ -407,7 +409,7 @@ pub async fn deprovision(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, AppError> {
     set_deprovisioned(&state, &caller, &id, true).await
 }
 
@@ -422,6 +424,6 @@ pub async fn restore(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, AppError> {
     set_deprovisioned(&state, &caller, &id, false).await
 }

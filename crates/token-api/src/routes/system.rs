@@ -22,8 +22,7 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
     let body = state
-        .0
-        .openapi_json
+        .openapi_json()
         .get()
         .cloned()
         .unwrap_or_else(|| "{}".into());

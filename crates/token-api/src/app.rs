@@ -1,0 +1,55 @@
+//! The whole application: the route table, the OpenAPI document, the SPA (when configured),
+//! the fallbacks and the layers every response passes through.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{openapi, routes, security, spa};
+
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// The whole application: API, health, OpenAPI document and (when configured) the SPA.
+pub fn app(state: AppState) -> Router {
+    let (api, operations) = routes::table().split_for_parts();
+    let spec = openapi::describe(operations);
+    let _ = state.openapi_json().set(spec.to_json().unwrap_or_default());
+    let mut router = api.method_not_allowed_fallback(method_not_allowed);
+    router = match state.config().spa_dir.clone() {
+        Some(dir) => {
+            let spa = Router::new()
+                .fallback_service(spa::service(&dir))
+                .layer(axum::middleware::from_fn(spa::cache_headers));
+            router
+                .nest_service("/api", Router::new().fallback(not_found))
+                .fallback_service(spa)
+        }
+        None => router.fallback(not_found),
+    };
+    router
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.csp().clone(),
+            security::headers,
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("No such resource.")
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::Internal("handler panicked".into()).into_response()
+}

@@ -1,0 +1,45 @@
+//! Settings of a running server, with the defaults `token-api serve` starts from.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Settings of a running server.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// OpenID issuer; discovery is read from `{issuer}/.well-known/openid-configuration`.
+    pub issuer: Option<String>,
+    /// Expected `aud` of access tokens.
+    pub audience: Option<String>,
+    /// A built SPA (`dist/`) to serve.
+    pub spa_dir: Option<PathBuf>,
+    /// Tenant portal URL; `{tenant}` is replaced by the tenant id.
+    pub portal_url_template: String,
+    /// API-token-authenticated calls a tenant may make per minute.
+    pub rate_limit_per_minute: u32,
+    /// How often the change log is polled to invalidate cached API tokens (the
+    /// cross-instance revocation bound).
+    pub change_poll_interval: Duration,
+    /// How often coalesced last-used writes are flushed (at most one minute).
+    pub last_used_flush_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            issuer: None,
+            audience: None,
+            spa_dir: None,
+            portal_url_template: "https://{tenant}.portal.example.net".into(),
+            rate_limit_per_minute: 30,
+            change_poll_interval: Duration::from_secs(2),
+            last_used_flush_interval: Duration::from_secs(15),
+        }
+    }
+}
+
+impl Config {
+    /// The tenant's portal URL.
+    pub fn portal_url(&self, tenant_id: &str) -> String {
+        self.portal_url_template.replace("{tenant}", tenant_id)
+    }
+}

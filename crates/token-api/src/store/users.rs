@@ -1,0 +1,119 @@
+//! Tenants and their users as last seen in access tokens: names, roles and the
+//! deprovisioned flag.
+
+use sqlx::FromRow;
+use token_wire::Role;
+
+use super::Store;
+use super::alerts::seed_sample_alerts;
+use super::changes::record_change;
+
+/// A user as recorded.
+#[derive(Clone, Debug, FromRow)]
+pub struct UserRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub display_name: String,
+    pub roles: String,
+    pub deprovisioned: i64,
+}
+
+/// Parses the stored comma-separated `wids`.
+pub fn parse_roles(s: &str) -> Vec<Role> {
+    s.split(',').filter_map(Role::from_wid).collect()
+}
+
+fn format_roles(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.wid()).collect::<Vec<_>>().join(",")
+}
+
+impl Store {
+    /// Records a tenant; seeds its sample alerts the first time it is seen.
+    pub async fn ensure_tenant(&self, tenant_id: &str, now: i64) -> Result<(), sqlx::Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            seed_sample_alerts(&self.pool, tenant_id, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Records a user seen in an access token (name, roles, last sign-in) and returns the
+    /// stored row and whether their roles changed. A change of roles is written to the change
+    /// log so every instance's cache drops the old privileges of the user's tokens.
+    pub async fn upsert_user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        display_name: &str,
+        username: &str,
+        roles: &[Role],
+        now: i64,
+    ) -> Result<(UserRow, bool), sqlx::Error> {
+        let roles = format_roles(roles);
+        let before = self.user(tenant_id, user_id).await?;
+        let row: UserRow = sqlx::query_as(
+            "INSERT INTO users (tenant_id, id, display_name, username, roles, deprovisioned, last_sign_in) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6) \
+             ON CONFLICT (tenant_id, id) DO UPDATE SET display_name = excluded.display_name, \
+             username = excluded.username, roles = excluded.roles, last_sign_in = excluded.last_sign_in \
+             RETURNING tenant_id, id, display_name, roles, deprovisioned",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(display_name)
+        .bind(username)
+        .bind(&roles)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        let changed = before.is_some_and(|b| b.roles != roles);
+        if changed {
+            record_change(&self.pool, tenant_id, None, Some(user_id), now).await?;
+        }
+        Ok((row, changed))
+    }
+
+    /// One user.
+    pub async fn user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<Option<UserRow>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT tenant_id, id, display_name, roles, deprovisioned FROM users WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Sets or clears a user's deprovisioned flag; `false` if there is no such user.
+    pub async fn set_deprovisioned(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        flag: bool,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let n = sqlx::query("UPDATE users SET deprovisioned = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(i64::from(flag))
+            .bind(tenant_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        record_change(&self.pool, tenant_id, None, Some(user_id), now).await?;
+        Ok(true)
+    }
+}

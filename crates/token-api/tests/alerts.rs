@@ -1,0 +1,216 @@
+//! The alerts endpoints, called with an API token (`Authorization: Token <value>`): which
+//! values open them, privileges, connector tokens, audit of denied uses, the per-tenant rate
+//! limit and the recording of uses. Runs on SQLite and, when configured, PostgreSQL.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Db, Env, status_json, stored_token};
+use token_api::store::TokenKind;
+use token_wire::Role::*;
+
+const TA: &str = "tenant-a";
+
+async fn invalid_api_token_values_are_401(db: Db) {
+    let env = Env::new(db).await;
+    let s = &env.server;
+    let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
+    let (_, value) = s.create(&reader, "r").await;
+    let unknown = token_api::values::generate();
+    let mut typo = value.clone().into_bytes();
+    typo[10] = if typo[10] == b'A' { b'B' } else { b'A' };
+    let typo = String::from_utf8(typo).unwrap();
+    for header in [
+        None,
+        Some("Token".to_string()),
+        Some("Token ".to_string()),
+        Some("Token garbage".to_string()),
+        Some(format!("Token {}", &value[..value.len() - 3])),
+        Some(format!("Token {typo}")),
+        Some(format!("Token {unknown}")),
+        Some(format!("Bearer {value}")),
+        Some(format!("Token {value}x")),
+        Some(format!("Token {}", "a".repeat(5000))),
+    ] {
+        for write in [false, true] {
+            let req = if write {
+                s.http.post(s.url("/api/v1/alerts/alert-1/close"))
+            } else {
+                s.http.get(s.url("/api/v1/alerts/"))
+            };
+            let req = match &header {
+                Some(h) => req.header("authorization", h),
+                None => req,
+            };
+            let (status, p) = status_json(req.send().await.unwrap()).await;
+            assert_eq!(
+                (status, p["title"].as_str()),
+                (401, Some("Invalid token")),
+                "{header:?}"
+            );
+        }
+    }
+}
+both_backends!(invalid_api_token_values_are_401);
+
+async fn a_read_only_api_token_reads_but_cannot_close(db: Db) {
+    let env = Env::new(db).await;
+    let s = &env.server;
+    let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
+    let (_, value) = s.create(&reader, "r").await;
+    let r = s
+        .http
+        .get(s.url("/api/v1/alerts"))
+        .header("authorization", format!("Token {value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "without the trailing slash too");
+    let (status, alerts) = s.use_api_token(&value, false).await;
+    assert_eq!(status, 200);
+    assert_eq!(alerts["items"].as_array().unwrap().len(), 5);
+    let (status, p) = s.use_api_token(&value, true).await;
+    assert_eq!(
+        (status, p["title"].as_str()),
+        (403, Some("Permission denied")),
+        "read-only token on a write"
+    );
+    let r = s
+        .http
+        .post(s.url("/api/v1/alerts/no-such-alert/close"))
+        .header("authorization", format!("Token {value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        403,
+        "privilege is checked before the alert is looked up"
+    );
+}
+both_backends!(a_read_only_api_token_reads_but_cannot_close);
+
+async fn denied_uses_are_audited(db: Db) {
+    let env = Env::new(db).await;
+    let s = &env.server;
+    let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
+    let admin = env.idp.access_token(TA, "admin", &[GlobalAdministrator]);
+    let (_, value) = s.create(&reader, "r").await;
+    assert_eq!(s.use_api_token(&value, true).await.0, 403);
+    let (_, audit) = s.get(&admin, "/api/v1/audit").await;
+    let mut denied = false;
+    for _ in 0..20 {
+        denied = s.get(&admin, "/api/v1/audit").await.1["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "denied");
+        if denied {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(denied, "{audit}");
+}
+both_backends!(denied_uses_are_audited);
+
+/// SIEM and log-collector tokens never list and never open these endpoints.
+async fn connector_tokens_are_not_api_tokens(db: Db) {
+    let env = Env::new(db).await;
+    let s = &env.server;
+    let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
+    s.create(&reader, "r").await;
+    let op = env.idp.access_token(TA, "op", &[SecurityOperator]);
+    assert_eq!(s.get(&op, "/api/v1/me").await.0, 200);
+    for kind in [TokenKind::Siem, TokenKind::LogCollector] {
+        let (id, v) = s.insert_token(TA, "op", kind).await;
+        assert_eq!(s.use_api_token(&v, false).await.0, 401, "{kind:?}");
+        assert_eq!(s.use_api_token(&v, true).await.0, 401, "{kind:?}");
+        assert_eq!(s.delete(&op, &format!("/api/v1/tokens/{id}")).await.0, 404);
+    }
+    assert!(s.names(&op, "").await.is_empty());
+    let admin = env.idp.access_token(TA, "admin", &[GlobalAdministrator]);
+    assert_eq!(s.names(&admin, "").await, ["r"]);
+}
+both_backends!(connector_tokens_are_not_api_tokens);
+
+async fn rate_limit_is_per_tenant(db: Db) {
+    let env = Env::with(db, |c| c.rate_limit_per_minute = 5).await;
+    let s = &env.server;
+    let a = env.idp.access_token(TA, "a", &[SecurityReader]);
+    let b = env.idp.access_token("tenant-b", "b", &[SecurityReader]);
+    let (_, va) = s.create(&a, "a").await;
+    let (_, va2) = s.create(&a, "a2").await;
+    let (_, vb) = s.create(&b, "b").await;
+    for i in 0..5 {
+        let v = if i % 2 == 0 { &va } else { &va2 };
+        assert_eq!(s.use_api_token(v, false).await.0, 200, "call {i}");
+    }
+    let r = s
+        .http
+        .get(s.url("/api/v1/alerts/"))
+        .header("authorization", format!("Token {va2}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=12).contains(&retry), "{retry}");
+    let (_, p) = status_json(r).await;
+    assert_eq!(p["status"], 429);
+    assert_eq!(
+        s.use_api_token(&vb, false).await.0,
+        200,
+        "another tenant is not limited"
+    );
+}
+both_backends!(rate_limit_is_per_tenant);
+
+async fn last_used_writes_are_coalesced_and_flushed_on_shutdown(db: Db) {
+    let env = Env::new(db).await;
+    let s = &env.server;
+    let op = env.idp.access_token(TA, "op", &[SecurityOperator]);
+    let (_, value) = s.create(&op, "t").await;
+    assert_eq!(s.use_api_token(&value, false).await.0, 200);
+    let store = s.state.store().clone();
+    let first = stored_token(&store, &value)
+        .await
+        .unwrap()
+        .unwrap()
+        .last_used_at
+        .unwrap();
+    s.clock.advance(Duration::from_secs(30));
+    assert_eq!(s.use_api_token(&value, false).await.0, 200);
+    let row = stored_token(&store, &value).await.unwrap().unwrap();
+    assert_eq!(
+        row.last_used_at,
+        Some(first),
+        "the second use waits for the flush"
+    );
+    let Env {
+        server,
+        db: test_db,
+        ..
+    } = env;
+    server.stop().await;
+    let started = Instant::now();
+    loop {
+        if let Ok(Some(row)) = stored_token(&store, &value).await
+            && row.last_used_at.unwrap() >= first + 30_000
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "not flushed on shutdown"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(test_db);
+}
+both_backends!(last_used_writes_are_coalesced_and_flushed_on_shutdown);
