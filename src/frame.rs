@@ -1,6 +1,8 @@
-//! The portal frame: top bar, help menu and left navigation.
+//! The portal frame: top bar, help menu and left navigation, and the frame's state (who
+//! `/api/v1/me` says is signed in).
 
 use leptos::prelude::*;
+use token_wire::Me;
 
 use crate::auth::{Account, Auth};
 
@@ -10,13 +12,13 @@ pub const PRODUCT_NAME: &str = "Cloud Security Portal";
 /// Top bar and left navigation around the routed page.
 #[component]
 pub fn Frame(children: Children) -> impl IntoView {
-    crate::api::provide_me();
+    provide_me();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="top-bar">
             <span class="product">{PRODUCT_NAME}</span>
             <div class="top-bar-end">
-                <HelpMenu portal_url=crate::api::portal_url() />
+                <HelpMenu portal_url=portal_url() />
                 {use_context::<Auth>().map(|auth| {
                     let account = auth.account();
                     let on_sign_out = Callback::new(move |()| auth.sign_out());
@@ -132,4 +134,23 @@ pub fn HelpMenu(
             </Show>
         </div>
     }
+}
+
+/// The signed-in user as `/api/v1/me` describes them, shared with the frame (the "?" menu's
+/// *About* shows `portal_url`). Provide it above the frame with [`provide_me`]; the API tokens
+/// screen fills it in.
+#[derive(Clone, Copy)]
+pub struct MeContext(pub RwSignal<Option<Me>>);
+
+/// Provides an empty [`MeContext`] and returns it.
+pub fn provide_me() -> MeContext {
+    let me = MeContext(RwSignal::new(None));
+    provide_context(me);
+    me
+}
+
+/// The tenant's custom portal URL, once `/api/v1/me` has answered; `None` without [`provide_me`].
+pub fn portal_url() -> Signal<Option<String>> {
+    let me = use_context::<MeContext>();
+    Signal::derive(move || me.and_then(|m| m.0.get()).map(|me| me.portal_url))
 }

@@ -1,15 +1,29 @@
 //! The API tokens portal: a Leptos single-page app.
 //!
-//! [`App`] is the whole application; the binary mounts it on `<body>`. Components live next to
-//! the screen that uses them, so the component tests in `tests/` mount them one at a time.
+//! [`App`] is the whole application; the binary mounts it on `<body>`. Its rooms:
+//!
+//! | module | what |
+//! |---|---|
+//! | [`app`] | start-up and sign-in pages, then the routes |
+//! | [`auth`] | sign-in state: redirect, OAuth token cache, renewal (no views) |
+//! | [`config`] | `/config.json` |
+//! | [`api`] | the token API: trait, HTTP client, errors, Leptos context |
+//! | [`frame`] | top bar, help menu, left navigation and the frame's state |
+//! | [`pages`] | routed pages |
+//! | [`tokens`] | the API tokens screen |
+//! | [`ui`] | shared UI pieces: modal, status pages, icons |
+//!
+//! Components take their collaborators as props or from the context, so the component tests
+//! in `tests/` mount them one at a time.
 
 pub mod api;
-mod app;
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod frame;
 pub mod pages;
 pub mod tokens;
+pub mod ui;
 
 pub use app::App;
 

@@ -1,24 +1,24 @@
-//! The token cache, like MSAL's: per account (`tid.oid`), the access token with its expiry,
-//! the refresh token, the raw ID token (for `id_token_hint`) and its claims.
+//! The OAuth token cache, like MSAL's: per account (`tid.oid`), the access token with its
+//! expiry, the refresh token, the raw ID token (for `id_token_hint`) and its claims.
 
 use serde::{Deserialize, Serialize};
 
 use super::claims::IdClaims;
-use super::store::Store;
+use super::session_store::SessionStore;
 
 /// Key of the active account's cache key.
-pub const ACTIVE_KEY: &str = "portal.auth.active";
+pub const ACTIVE_ACCOUNT_KEY: &str = "portal.auth.active";
 /// Prefix of the per-account entries.
-pub const TOKENS_PREFIX: &str = "portal.auth.tokens.";
+pub const OAUTH_TOKENS_PREFIX: &str = "portal.auth.tokens.";
 
 /// Renew at most this long before expiry (MSAL's `tokenRenewalOffsetSeconds`).
 pub const RENEWAL_OFFSET_MS: f64 = 300_000.0;
 /// Lifetime assumed when the token endpoint gives no `expires_in`.
 pub const DEFAULT_LIFETIME_MS: f64 = 3_600_000.0;
 
-/// What is cached for one account.
+/// The OAuth tokens cached for one account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CachedTokens {
+pub struct OAuthTokens {
     pub access_token: String,
     /// When the access token expires (ms since the epoch).
     pub expires_at_ms: u64,
@@ -30,9 +30,9 @@ pub struct CachedTokens {
     pub claims: IdClaims,
 }
 
-/// `(renew_at, expires_at)` for a token received at `now_ms` that lives `expires_in_s`:
-/// renew [`RENEWAL_OFFSET_MS`] before expiry, or at 80 % of a short life.
-pub fn token_times(now_ms: f64, expires_in_s: Option<u64>) -> (u64, u64) {
+/// `(renew_at, expires_at)` for an access token received at `now_ms` that lives
+/// `expires_in_s`: renew [`RENEWAL_OFFSET_MS`] before expiry, or at 80 % of a short life.
+pub fn access_token_times(now_ms: f64, expires_in_s: Option<u64>) -> (u64, u64) {
     let lifetime = expires_in_s.map_or(DEFAULT_LIFETIME_MS, |s| s as f64 * 1000.0);
     let offset = RENEWAL_OFFSET_MS.min(lifetime / 5.0);
     (
@@ -41,26 +41,29 @@ pub fn token_times(now_ms: f64, expires_in_s: Option<u64>) -> (u64, u64) {
     )
 }
 
-impl CachedTokens {
+impl OAuthTokens {
     /// Whether the access token can be used as it is at `now_ms`.
     pub fn is_fresh(&self, now_ms: f64) -> bool {
         now_ms < self.renew_at_ms as f64 && now_ms < self.expires_at_ms as f64
     }
 }
 
-/// The token cache over a [`Store`].
-pub struct TokenCache {
-    store: Store,
+/// The OAuth token cache over a [`SessionStore`].
+pub struct OAuthTokenCache {
+    store: SessionStore,
 }
 
-impl TokenCache {
-    pub fn new(store: Store) -> TokenCache {
-        TokenCache { store }
+impl OAuthTokenCache {
+    pub fn new(store: SessionStore) -> OAuthTokenCache {
+        OAuthTokenCache { store }
     }
 
     /// The active account's tokens; a malformed entry is dropped.
-    pub fn load(&self) -> Option<CachedTokens> {
-        let key = format!("{TOKENS_PREFIX}{}", self.store.get(ACTIVE_KEY)?);
+    pub fn load(&self) -> Option<OAuthTokens> {
+        let key = format!(
+            "{OAUTH_TOKENS_PREFIX}{}",
+            self.store.get(ACTIVE_ACCOUNT_KEY)?
+        );
         let json = self.store.get(&key)?;
         match serde_json::from_str(&json) {
             Ok(tokens) => Some(tokens),
@@ -72,19 +75,20 @@ impl TokenCache {
     }
 
     /// Stores `tokens` and makes their account the active one.
-    pub fn save(&self, tokens: &CachedTokens) {
+    pub fn save(&self, tokens: &OAuthTokens) {
         let account = tokens.claims.account_key();
         if let Ok(json) = serde_json::to_string(tokens) {
-            self.store.set(&format!("{TOKENS_PREFIX}{account}"), &json);
-            self.store.set(ACTIVE_KEY, &account);
+            self.store
+                .set(&format!("{OAUTH_TOKENS_PREFIX}{account}"), &json);
+            self.store.set(ACTIVE_ACCOUNT_KEY, &account);
         }
     }
 
     /// Forgets every account.
     pub fn clear(&self) {
-        for key in self.store.keys(TOKENS_PREFIX) {
+        for key in self.store.keys(OAUTH_TOKENS_PREFIX) {
             self.store.remove(&key);
         }
-        self.store.remove(ACTIVE_KEY);
+        self.store.remove(ACTIVE_ACCOUNT_KEY);
     }
 }

@@ -4,7 +4,7 @@
 use oauth2::{CsrfToken, PkceCodeChallenge};
 use serde::{Deserialize, Serialize};
 
-use super::store::Store;
+use super::session_store::SessionStore;
 
 /// Prefix of the sessionStorage keys of pending requests.
 pub const PREFIX: &str = "portal.auth.request.";
@@ -51,7 +51,7 @@ pub fn safe_return_path(path: &str) -> String {
 }
 
 /// Keeps `request` until its answer arrives.
-pub fn save(store: &Store, request: &PendingRequest) {
+pub fn save(store: &SessionStore, request: &PendingRequest) {
     if let Ok(json) = serde_json::to_string(request) {
         store.set(&format!("{PREFIX}{}", request.state), &json);
     }
@@ -60,7 +60,7 @@ pub fn save(store: &Store, request: &PendingRequest) {
 /// Takes the request of `state` out of `store`: a second call with the same state, an
 /// unknown state and a request older than [`MAX_AGE_MS`] all give `None`. Stale requests of
 /// other states are dropped on the way.
-pub fn take(store: &Store, state: &str, now_ms: f64) -> Option<PendingRequest> {
+pub fn take(store: &SessionStore, state: &str, now_ms: f64) -> Option<PendingRequest> {
     for key in store.keys(PREFIX) {
         let stale = store
             .get(&key)

@@ -6,10 +6,9 @@ use leptos::task::spawn_local;
 use token_wire::{CreatedToken, Token, validate_name};
 use wasm_bindgen_futures::JsFuture;
 
-use super::describe;
-use super::dialog::Modal;
-use super::icons::CopyIcon;
-use crate::api::{ApiContext, ApiError};
+use super::HEADING_ID;
+use crate::api::{ApiError, use_token_api};
+use crate::ui::{CopyIcon, Modal};
 
 /// Generates a token. Closing forgets the value: it lives only in this component.
 #[component]
@@ -28,6 +27,7 @@ pub fn GenerateDialog(
             labelled_by="generate-title"
             test_id="generate-dialog"
             return_focus="[data-testid=generate-button]"
+            fallback_focus=HEADING_ID
             on_close
         >
             {move || match created.get() {
@@ -47,7 +47,7 @@ fn NameStep(
     on_created: Callback<Token>,
     created: RwSignal<Option<CreatedToken>>,
 ) -> impl IntoView {
-    let api = expect_context::<ApiContext>();
+    let api = use_token_api();
     let name = RwSignal::new(String::new());
     let name_error = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<String>);
@@ -90,7 +90,7 @@ fn NameStep(
                     name_error.set(Some(detail));
                     focus_name();
                 }
-                Err(error) => failure.set(Some(describe(&error))),
+                Err(error) => failure.set(Some(error.to_string())),
             }
         });
     };

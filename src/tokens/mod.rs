@@ -4,9 +4,7 @@
 //! through the [`TokenApi`](crate::api::TokenApi) in the context, so tests mount the screen
 //! with a fake.
 
-mod dialog;
 mod generate;
-mod icons;
 mod revoke;
 mod state;
 mod table;
@@ -15,14 +13,17 @@ mod toolbar;
 use leptos::prelude::*;
 use token_wire::{Me, Token};
 
-use crate::api::{ApiContext, ApiError, MeContext};
-pub use dialog::Modal;
+use crate::api::{ApiError, use_token_api};
+use crate::frame::MeContext;
+use crate::ui::{KeyIcon, PlusIcon};
 pub use generate::GenerateDialog;
-use icons::{KeyIcon, PlusIcon};
 pub use revoke::RevokeDialog;
 pub use state::{Load, TokensState};
 pub use table::{TokenTable, local_time};
 pub use toolbar::{OwnerFilter, SearchBox, StatusFilter};
+
+/// Id of the screen's heading, where focus goes when nothing better is left.
+const HEADING_ID: &str = "api-tokens-heading";
 
 /// How many tokens one page of the table asks for.
 pub const PAGE_SIZE: u32 = 50;
@@ -34,7 +35,7 @@ pub fn TokensScreen(
     #[prop(default = PAGE_SIZE)]
     page_size: u32,
 ) -> impl IntoView {
-    let api = expect_context::<ApiContext>();
+    let api = use_token_api();
     let shared_me = use_context::<MeContext>();
     let me = LocalResource::new(move || api.get().me());
     Effect::new(move || {
@@ -44,7 +45,7 @@ pub fn TokensScreen(
     });
 
     view! {
-        <section class="api-tokens" data-testid="api-tokens" aria-labelledby="api-tokens-heading">
+        <section class="api-tokens" data-testid="api-tokens" aria-labelledby=HEADING_ID>
             {move || match me.get() {
                 None => view! {
                     <Heading />
@@ -68,7 +69,7 @@ fn Heading(#[prop(optional)] children: Option<Children>) -> impl IntoView {
     view! {
         <div class="tokens-header">
             <div>
-                <h3 id="api-tokens-heading" tabindex="-1">"API tokens"</h3>
+                <h3 id=HEADING_ID tabindex="-1">"API tokens"</h3>
                 <p class="section-note">
                     "API tokens let scripts and other software call the portal's API with your privileges."
                 </p>
@@ -87,7 +88,7 @@ pub fn TokensView(
     #[prop(default = PAGE_SIZE)]
     page_size: u32,
 ) -> impl IntoView {
-    let api = expect_context::<ApiContext>();
+    let api = use_token_api();
     let state = TokensState::new(api, &me, page_size);
     let generating = RwSignal::new(false);
     let revoking = RwSignal::new(None::<Token>);
@@ -238,7 +239,7 @@ fn MoreRows(state: TokensState) -> impl IntoView {
                         {match more {
                             Load::Failed(error) => Some(view! {
                                 <p class="field-error" role="alert" data-testid="load-more-error">
-                                    {format!("More tokens could not be loaded. {}", describe(&error))}
+                                    {format!("More tokens could not be loaded. {error}")}
                                 </p>
                             }),
                             _ => None,
@@ -273,32 +274,10 @@ pub fn ErrorState(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
     view! {
         <div class="banner error" role="alert" data-testid="error-state" data-error=kind>
             <span class="banner-icon" aria-hidden="true">"!"</span>
-            <p class="banner-text">{describe(&error)}</p>
+            <p class="banner-text">{error.to_string()}</p>
             <button type="button" class="button" data-testid="retry-button" on:click=move |_| on_retry.run(())>
                 "Retry"
             </button>
         </div>
-    }
-}
-
-/// A sentence for a person about `error`.
-pub fn describe(error: &ApiError) -> String {
-    match error {
-        ApiError::Forbidden(detail) => {
-            let detail = detail.trim().trim_end_matches('.');
-            let reason = if detail.is_empty() || detail.eq_ignore_ascii_case("permission denied") {
-                String::new()
-            } else {
-                format!(" {detail}.")
-            };
-            format!(
-                "You don't have permission to do this.{reason} Ask an administrator if you need it."
-            )
-        }
-        ApiError::NotFound => "This token no longer exists.".into(),
-        ApiError::Server(_) => {
-            "The server could not complete the request. Try again in a moment.".into()
-        }
-        other => other.to_string(),
     }
 }

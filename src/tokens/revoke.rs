@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use token_wire::Token;
 
-use super::describe;
-use super::dialog::Modal;
-use crate::api::{ApiContext, ApiError};
+use super::HEADING_ID;
+use crate::api::{ApiError, use_token_api};
+use crate::ui::Modal;
 
 /// Asks to confirm revoking `token`, then revokes it.
 #[component]
@@ -21,7 +21,7 @@ pub fn RevokeDialog(
     /// Told the id of the revoked token.
     on_revoked: Callback<String>,
 ) -> impl IntoView {
-    let api = expect_context::<ApiContext>();
+    let api = use_token_api();
     let pending = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
     let id = StoredValue::new(token.id.clone());
@@ -43,7 +43,7 @@ pub fn RevokeDialog(
                     }
                     on_close.run(());
                 }
-                Err(error) => failure.set(Some(describe(&error))),
+                Err(error) => failure.set(Some(error.to_string())),
             }
         });
     };
@@ -55,6 +55,7 @@ pub fn RevokeDialog(
             described_by="revoke-description"
             test_id="revoke-dialog"
             return_focus=format!("[data-token-id=\"{}\"] [data-testid=revoke-button]", token.id)
+            fallback_focus=HEADING_ID
             on_close
         >
             <h2 id="revoke-title">"Revoke token?"</h2>

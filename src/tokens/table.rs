@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use token_wire::{Privileges, SortKey, SortOrder, Token};
 use wasm_bindgen::JsValue;
 
-use super::icons::KeyIcon;
 use super::state::{Load, TokensState};
+use crate::ui::KeyIcon;
 
 /// The loaded tokens, one row each.
 #[component]

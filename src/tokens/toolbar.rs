@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use token_wire::TokenStatus;
 
-use super::icons::SearchIcon;
 use super::state::TokensState;
+use crate::ui::SearchIcon;
 
 /// All, Generated, Active and Inactive, each with its count.
 #[component]

@@ -1,11 +1,14 @@
-//! Helpers for mounting components in the test page.
+//! Helpers for the test page (mounting components, acting as a person, reading the DOM), the
+//! fake API layer and the fake OpenID provider.
+
+pub mod fake_api;
+pub mod fake_provider;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Mounts `view` in a fresh container appended to `<body>` and returns the container.
 /// The view stays mounted for the rest of the test run.
-#[allow(dead_code)]
 pub fn mount<F, N>(view: F) -> web_sys::Element
 where
     F: FnOnce() -> N + 'static,
@@ -20,7 +23,6 @@ where
 }
 
 /// Clicks an element as a person would.
-#[allow(dead_code)]
 pub fn click(element: &web_sys::Element) {
     element.unchecked_ref::<web_sys::HtmlElement>().click();
 }
@@ -50,7 +52,6 @@ impl Drop for Mounted {
 }
 
 /// Like [`mount`], but the view is unmounted when the returned value is dropped.
-#[allow(dead_code)]
 pub fn mount_scoped<F, N>(view: F) -> Mounted
 where
     F: FnOnce() -> N + 'static,
@@ -67,7 +68,6 @@ where
 }
 
 /// Waits `ms` milliseconds (timers, debounced input).
-#[allow(dead_code)]
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
@@ -79,7 +79,6 @@ pub async fn sleep(ms: i32) {
 }
 
 /// Lets several rounds of effects and futures run.
-#[allow(dead_code)]
 pub async fn settle() {
     for _ in 0..5 {
         tick().await;
@@ -87,7 +86,6 @@ pub async fn settle() {
 }
 
 /// Types `value` into an input as a person would (sets it and fires `input`).
-#[allow(dead_code)]
 pub fn type_into(element: &web_sys::Element, value: &str) {
     element
         .unchecked_ref::<web_sys::HtmlInputElement>()
@@ -96,7 +94,6 @@ pub fn type_into(element: &web_sys::Element, value: &str) {
 }
 
 /// Chooses `value` in a `<select>` (sets it and fires `change`).
-#[allow(dead_code)]
 pub fn choose(element: &web_sys::Element, value: &str) {
     element
         .unchecked_ref::<web_sys::HtmlSelectElement>()
@@ -105,7 +102,6 @@ pub fn choose(element: &web_sys::Element, value: &str) {
 }
 
 /// Fires a bubbling event of type `kind`.
-#[allow(dead_code)]
 pub fn fire(element: &web_sys::Element, kind: &str) {
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
@@ -114,7 +110,6 @@ pub fn fire(element: &web_sys::Element, kind: &str) {
 }
 
 /// Presses `key` (fires a bubbling `keydown`).
-#[allow(dead_code)]
 pub fn press(element: &web_sys::Element, key: &str) {
     let init = web_sys::KeyboardEventInit::new();
     init.set_key(key);
@@ -126,20 +121,17 @@ pub fn press(element: &web_sys::Element, key: &str) {
 }
 
 /// The element matching `selector` under `root`, if any.
-#[allow(dead_code)]
 pub fn find(root: &web_sys::Element, selector: &str) -> Option<web_sys::Element> {
     root.query_selector(selector).unwrap()
 }
 
 /// The element with `data-testid="{id}"` under `root`; panics if there is none.
-#[allow(dead_code)]
 pub fn by_id(root: &web_sys::Element, id: &str) -> web_sys::Element {
     find(root, &format!("[data-testid=\"{id}\"]"))
         .unwrap_or_else(|| panic!("no element with data-testid={id}"))
 }
 
 /// Every element matching `selector` under `root`.
-#[allow(dead_code)]
 pub fn find_all(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
     let list = root.query_selector_all(selector).unwrap();
     (0..list.length())
@@ -149,7 +141,6 @@ pub fn find_all(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element
 }
 
 /// The element's text.
-#[allow(dead_code)]
 pub fn text(element: &web_sys::Element) -> String {
     element.text_content().unwrap_or_default()
 }

@@ -1,10 +1,10 @@
-//! Component tests of what sign-in shows: the top bar's account, and the full-page states.
+//! What sign-in shows: the top bar's account, and the full-page states.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use api_tokens_portal::app::status::{ConfigProblem, SignInFailed};
 use api_tokens_portal::auth::provider::{HttpError, Transport};
-use api_tokens_portal::auth::views::{ConfigProblem, SignInFailed};
 use api_tokens_portal::auth::{Account, Auth};
 use api_tokens_portal::config::{CacheLocation, RuntimeConfig};
 use api_tokens_portal::frame::UserMenu;
@@ -12,10 +12,7 @@ use leptos::prelude::*;
 use token_wire::Role;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
-
-mod support;
-use support::{click, mount_scoped, settle};
+use crate::support::{click, mount_scoped, settle};
 
 fn account(roles: Vec<Role>) -> Account {
     Account {

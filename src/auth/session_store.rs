@@ -1,12 +1,12 @@
-//! Key-value storage for the auth state: the tab's sessionStorage, or memory.
+//! Key-value storage for the sign-in state: the tab's sessionStorage, or memory.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-/// Where auth state is kept.
-pub enum Store {
+/// Where the sign-in state (OAuth tokens, requests in flight) is kept.
+pub enum SessionStore {
     /// `window.sessionStorage` (nothing is kept when it is unavailable).
-    Session,
+    SessionStorage,
     /// A map that dies with the page.
     Memory(RefCell<BTreeMap<String, String>>),
 }
@@ -15,27 +15,27 @@ fn session() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
-impl Store {
+impl SessionStore {
     /// An empty in-memory store.
-    pub fn memory() -> Store {
-        Store::Memory(RefCell::default())
+    pub fn memory() -> SessionStore {
+        SessionStore::Memory(RefCell::default())
     }
 
     pub fn get(&self, key: &str) -> Option<String> {
         match self {
-            Store::Session => session()?.get_item(key).ok().flatten(),
-            Store::Memory(map) => map.borrow().get(key).cloned(),
+            SessionStore::SessionStorage => session()?.get_item(key).ok().flatten(),
+            SessionStore::Memory(map) => map.borrow().get(key).cloned(),
         }
     }
 
     pub fn set(&self, key: &str, value: &str) {
         match self {
-            Store::Session => {
+            SessionStore::SessionStorage => {
                 if let Some(s) = session() {
                     let _ = s.set_item(key, value);
                 }
             }
-            Store::Memory(map) => {
+            SessionStore::Memory(map) => {
                 map.borrow_mut().insert(key.to_string(), value.to_string());
             }
         }
@@ -43,12 +43,12 @@ impl Store {
 
     pub fn remove(&self, key: &str) {
         match self {
-            Store::Session => {
+            SessionStore::SessionStorage => {
                 if let Some(s) = session() {
                     let _ = s.remove_item(key);
                 }
             }
-            Store::Memory(map) => {
+            SessionStore::Memory(map) => {
                 map.borrow_mut().remove(key);
             }
         }
@@ -57,7 +57,7 @@ impl Store {
     /// Every key that starts with `prefix`.
     pub fn keys(&self, prefix: &str) -> Vec<String> {
         match self {
-            Store::Session => {
+            SessionStore::SessionStorage => {
                 let Some(s) = session() else {
                     return Vec::new();
                 };
@@ -67,7 +67,7 @@ impl Store {
                     .filter(|k| k.starts_with(prefix))
                     .collect()
             }
-            Store::Memory(map) => map
+            SessionStore::Memory(map) => map
                 .borrow()
                 .keys()
                 .filter(|k| k.starts_with(prefix))

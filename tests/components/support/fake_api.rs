@@ -181,7 +181,7 @@ impl FakeApi {
         state.tokens.push(token.clone());
         Ok(CreatedToken {
             token,
-            value: format!("cspt_fakeSecretValue{}x", state.serial),
+            value: format!("atp_fakeSecretValue{}x", state.serial),
             portal_url: me.portal_url.clone(),
         })
     }

@@ -12,8 +12,9 @@ const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:n
 ///
 /// On open it focuses the element marked `data-autofocus` (else the first focusable one); on
 /// close it gives focus back to `return_focus` (a CSS selector), else to the element that had
-/// it, else to `#api-tokens-heading` (a revoked row's button is gone). Some browsers do not
-/// focus a clicked button, hence `return_focus`.
+/// it, else to the element with id `fallback_focus` (e.g. the screen's heading, when the
+/// button that opened the dialog is gone). Some browsers do not focus a clicked button, hence
+/// `return_focus`.
 #[component]
 pub fn Modal(
     /// Id of the element that names the dialog.
@@ -30,11 +31,15 @@ pub fn Modal(
     /// Selector of the element to focus after closing.
     #[prop(optional, into)]
     return_focus: Option<String>,
+    /// Id of the element to focus after closing when neither `return_focus` nor the opener
+    /// is there any more.
+    #[prop(into)]
+    fallback_focus: String,
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Div>::new();
     let opener = SendWrapper::new(document().active_element());
-    on_cleanup(move || restore_focus(return_focus.as_deref(), opener.take()));
+    on_cleanup(move || restore_focus(return_focus.as_deref(), opener.take(), &fallback_focus));
     Effect::new(move || {
         if let Some(dialog) = dialog.get() {
             let target = dialog
@@ -107,13 +112,13 @@ fn focusables(dialog: &web_sys::Element) -> Vec<HtmlElement> {
         .collect()
 }
 
-fn restore_focus(selector: Option<&str>, opener: Option<web_sys::Element>) {
+fn restore_focus(selector: Option<&str>, opener: Option<web_sys::Element>, fallback_id: &str) {
     let document = document();
     let body = document.body().map(web_sys::Element::from);
     let target = selector
         .and_then(|s| document.query_selector(s).ok().flatten())
         .or(opener.filter(|el| el.is_connected() && Some(el) != body.as_ref()))
-        .or_else(|| document.get_element_by_id("api-tokens-heading"));
+        .or_else(|| document.get_element_by_id(fallback_id));
     if let Some(target) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
         let _ = target.focus();
     }

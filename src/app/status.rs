@@ -1,44 +1,10 @@
-//! Full-page states around sign-in: loading, configuration error, sign-in failure, signed
-//! out and access denied. Each keeps the top bar so the page never looks blank.
+//! The full-page states of start-up and sign-in: configuration error, sign-in failure,
+//! signed out and access denied (loading is [`Busy`](crate::ui::Busy)).
 
 use leptos::prelude::*;
 
-use super::Auth;
-use crate::frame::PRODUCT_NAME;
-
-/// A page with only the product's top bar around `children`.
-#[component]
-pub fn StatusPage(
-    /// The heading.
-    #[prop(into)]
-    title: String,
-    /// Marks the page for tests and styles.
-    #[prop(into, optional)]
-    kind: &'static str,
-    children: Children,
-) -> impl IntoView {
-    view! {
-        <header class="status-bar">
-            <span class="product">{PRODUCT_NAME}</span>
-        </header>
-        <main id="main" class="status-page" data-status=kind>
-            <div class="status-card" role="status">
-                <h1>{title}</h1>
-                {children()}
-            </div>
-        </main>
-    }
-}
-
-/// While the app starts or leaves for the provider.
-#[component]
-pub fn Busy(#[prop(into)] message: String) -> impl IntoView {
-    view! {
-        <StatusPage title=message kind="busy">
-            <div class="spinner" aria-hidden="true"></div>
-        </StatusPage>
-    }
-}
+use crate::auth::Auth;
+use crate::ui::StatusPage;
 
 /// `/config.json` is missing or broken.
 #[component]

@@ -1,0 +1,124 @@
+//! The interactive part of sign-in: leaving for the provider, taking its answer at the
+//! redirect URI, and signing out at the provider.
+
+use leptos::prelude::Set as _;
+use oauth2::{AuthorizationCode, PkceCodeVerifier};
+
+use super::pending::{self, PendingRequest};
+use super::renewal::token_endpoint_error;
+use super::session_store::SessionStore;
+use super::{Auth, AuthError, SIGNED_OUT_KEY, now_ms, provider};
+
+impl Auth {
+    /// Starts an interactive sign-in: stores a new request and leaves the page for the
+    /// provider. `return_to` is where to land afterwards.
+    pub async fn sign_in(
+        &self,
+        return_to: &str,
+        login_hint: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let metadata = self.metadata().await?;
+        let client = provider::oauth_client(&self.0.config, &metadata)?;
+        let (request, challenge) = PendingRequest::new(return_to, now_ms());
+        let state = oauth2::CsrfToken::new(request.state.clone());
+        let mut authorize = client
+            .authorize_url(move || state)
+            .add_scopes(self.scopes())
+            .set_pkce_challenge(challenge)
+            .add_extra_param("nonce", request.nonce.clone());
+        if let Some(hint) = login_hint.filter(|h| !h.is_empty()) {
+            authorize = authorize.add_extra_param("login_hint", hint.to_string());
+        }
+        let (url, _) = authorize.url();
+        pending::save(&self.0.requests, &request);
+        SessionStore::SessionStorage.remove(SIGNED_OUT_KEY);
+        self.0.redirecting.set(true);
+        (self.0.navigate)(url.as_str());
+        Ok(())
+    }
+
+    /// Whether `href` is an answer at the redirect URI.
+    pub fn is_redirect(&self, href: &str) -> bool {
+        let (Ok(url), Ok(redirect)) = (
+            oauth2::url::Url::parse(href),
+            oauth2::url::Url::parse(&self.0.config.redirect_uri),
+        ) else {
+            return false;
+        };
+        url.origin() == redirect.origin() && url.path() == redirect.path()
+    }
+
+    /// Handles the provider's answer when `href` is the redirect URI: checks `state` (once),
+    /// redeems the code with the PKCE verifier, checks the ID token and caches the tokens.
+    /// Returns the deep link to go to, or `None` when `href` is not an answer.
+    pub async fn handle_redirect(&self, href: &str) -> Result<Option<String>, AuthError> {
+        if !self.is_redirect(href) {
+            return Ok(None);
+        }
+        let url = oauth2::url::Url::parse(href).map_err(|e| AuthError::Protocol(e.to_string()))?;
+        let param = |name: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let state = param("state").unwrap_or_default();
+        let request =
+            pending::take(&self.0.requests, &state, now_ms()).ok_or(AuthError::StateMismatch)?;
+        if let Some(error) = param("error") {
+            return Err(AuthError::Provider {
+                error,
+                description: param("error_description"),
+            });
+        }
+        let code = param("code").ok_or(AuthError::MissingCode)?;
+        let metadata = self.metadata().await?;
+        let client = provider::oauth_client(&self.0.config, &metadata)?;
+        let transport = self.0.transport.clone();
+        let http = move |r| transport.send(r);
+        let response = client
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(request.pkce_verifier))
+            .add_extra_param("scope", self.0.config.scopes.join(" "))
+            .request_async(&http)
+            .await
+            .map_err(token_endpoint_error)?;
+        self.store(&metadata, response, Some(&request.nonce), None)?;
+        self.0.redirecting.set(false);
+        Ok(Some(request.return_to))
+    }
+
+    /// Forgets the OAuth tokens and ends the session at the provider (end-session endpoint
+    /// with `id_token_hint` and `post_logout_redirect_uri`).
+    pub fn sign_out(&self) {
+        let id_token = self.0.cache.load().map(|t| t.id_token);
+        self.0.cache.clear();
+        self.0.account.set(None);
+        SessionStore::SessionStorage.set(SIGNED_OUT_KEY, "1");
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let config = &this.0.config;
+            let end_session = this
+                .metadata()
+                .await
+                .ok()
+                .and_then(|m| m.end_session_endpoint);
+            let target = end_session
+                .and_then(|endpoint| {
+                    let mut params = vec![
+                        ("client_id", config.client_id.as_str()),
+                        (
+                            "post_logout_redirect_uri",
+                            config.post_logout_redirect_uri.as_str(),
+                        ),
+                    ];
+                    if let Some(hint) = id_token.as_deref() {
+                        params.push(("id_token_hint", hint));
+                    }
+                    oauth2::url::Url::parse_with_params(&endpoint, params).ok()
+                })
+                .map_or_else(|| config.post_logout_redirect_uri.clone(), String::from);
+            this.0.redirecting.set(true);
+            (this.0.navigate)(&target);
+        });
+    }
+}

@@ -1,0 +1,108 @@
+//! Loading the screen: who is signed in, failed loads with *Retry*, and sharing `/api/v1/me`
+//! with the frame.
+
+use std::rc::Rc;
+
+use api_tokens_portal::api::{ApiError, provide_token_api};
+use api_tokens_portal::frame::{portal_url, provide_me};
+use api_tokens_portal::tokens::TokensScreen;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+use super::{reader_tokens, row_names, screen};
+use crate::support::fake_api::{FakeApi, Op, admin, reader};
+use crate::support::{by_id, click, find, mount_scoped, press, settle, text, type_into};
+
+#[wasm_bindgen_test]
+async fn list_errors_show_a_banner_with_retry() {
+    let me = reader();
+    let api = FakeApi::new(me.clone(), reader_tokens(&me));
+    api.fail_always(Op::List, ApiError::Network);
+    let view = screen(&api, 50).await;
+    let root = &view.root;
+
+    let error = by_id(root, "error-state");
+    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    assert!(text(&error).contains("could not reach the server"));
+    assert!(find(root, "[data-testid=tokens-table]").is_none());
+
+    api.heal();
+    click(&by_id(root, "retry-button"));
+    settle().await;
+    assert!(find(root, "[data-testid=error-state]").is_none());
+    assert_eq!(row_names(root).len(), 3);
+    assert_eq!(
+        text(&by_id(root, "count-all")),
+        "3",
+        "retry also fetches the counts"
+    );
+
+    let search = by_id(root, "search-input");
+    type_into(&search, "old");
+    api.fail_once(Op::List, ApiError::Forbidden("Permission denied".into()));
+    press(&search, "Enter");
+    settle().await;
+    let error = by_id(root, "error-state");
+    assert!(
+        text(&error).contains("You don't have permission"),
+        "{}",
+        text(&error)
+    );
+    assert_eq!(
+        search.unchecked_ref::<web_sys::HtmlInputElement>().value(),
+        "old",
+        "the search is kept"
+    );
+
+    api.fail_once(
+        Op::List,
+        ApiError::RateLimited {
+            retry_after_secs: 30,
+        },
+    );
+    click(&by_id(root, "retry-button"));
+    settle().await;
+    assert!(text(&by_id(root, "error-state")).contains("Try again in 30 s"));
+    click(&by_id(root, "retry-button"));
+    settle().await;
+    assert_eq!(row_names(root), vec!["old script"]);
+}
+
+#[wasm_bindgen_test]
+async fn me_errors_show_a_clear_message() {
+    let api = FakeApi::new(reader(), Vec::new());
+    api.fail_once(Op::Me, ApiError::Forbidden("Permission denied".into()));
+    let view = screen(&api, 50).await;
+    let root = &view.root;
+    assert!(text(&by_id(root, "error-state")).contains("You don't have permission"));
+    assert!(
+        api.lists().is_empty(),
+        "no list before knowing who is signed in"
+    );
+    click(&by_id(root, "retry-button"));
+    settle().await;
+    assert!(find(root, "[data-testid=empty-state]").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn the_screen_shares_who_is_signed_in_with_the_frame() {
+    let api = FakeApi::new(admin(), Vec::new());
+    let url = RwSignal::new(None::<Option<String>>);
+    let view = mount_scoped({
+        let api = api.clone();
+        move || {
+            provide_me();
+            provide_token_api(Rc::new(api));
+            let shared = portal_url();
+            Effect::new(move || url.set(Some(shared.get())));
+            view! { <TokensScreen /> }
+        }
+    });
+    settle().await;
+    assert_eq!(
+        url.get_untracked(),
+        Some(Some("https://contoso.eu.portal.example.net".to_string()))
+    );
+    drop(view);
+}
