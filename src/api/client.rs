@@ -3,9 +3,10 @@
 use std::rc::Rc;
 
 use gloo_net::http::{Method, RequestBuilder, Response};
-use token_wire::{CreateToken, CreatedToken, Me, Problem, TokenList};
+use token_wire::query::encode_component;
+use token_wire::{CreateToken, CreatedToken, ListParams, Me, Problem, TokenList};
 
-use super::{ApiError, ApiFuture, ListQuery, TokenApi};
+use super::{ApiError, ApiFuture, TokenApi};
 
 /// Where [`HttpApi`] gets the bearer credential: the sign-in layer.
 pub trait AccessTokenSource {
@@ -103,9 +104,9 @@ impl TokenApi for HttpApi {
         })
     }
 
-    fn list(&self, query: &ListQuery) -> ApiFuture<TokenList> {
+    fn list(&self, params: &ListParams) -> ApiFuture<TokenList> {
         let inner = self.0.clone();
-        let path = format!("/api/v1/tokens?{}", query.to_query_string());
+        let path = format!("/api/v1/tokens?{}", params.to_query_string());
         Box::pin(async move { HttpInner::json(inner.send(Method::GET, &path, None).await?).await })
     }
 
@@ -126,10 +127,8 @@ impl TokenApi for HttpApi {
 
     fn revoke(&self, id: &str) -> ApiFuture<()> {
         let inner = self.0.clone();
-        let path = format!(
-            "/api/v1/tokens/{}",
-            String::from(js_sys::encode_uri_component(id))
-        );
+        let mut path = String::from("/api/v1/tokens/");
+        encode_component(id, &mut path);
         Box::pin(async move { inner.send(Method::DELETE, &path, None).await.map(|_| ()) })
     }
 }

@@ -6,7 +6,6 @@
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use token_wire::Role;
 
 use super::Account;
 
@@ -146,18 +145,20 @@ impl IdClaims {
         self.oid.as_deref().unwrap_or(&self.sub)
     }
 
-    /// The signed-in account these claims describe; unknown `wids` are ignored.
+    /// The signed-in account these claims describe, with the contract's roles (unknown
+    /// `wids` ignored) and display name rule.
     pub fn account(&self) -> Account {
-        let mut roles: Vec<Role> = self.wids.iter().filter_map(|w| Role::from_wid(w)).collect();
-        roles.sort_by_key(|r| Role::ALL.iter().position(|a| a == r));
-        roles.dedup();
-        let username = self.preferred_username.clone().unwrap_or_default();
+        let name = token_wire::display_name(
+            self.name.as_deref(),
+            self.preferred_username.as_deref(),
+            self.user_id(),
+        );
         Account {
             tenant_id: self.tid.clone().unwrap_or_default(),
             user_id: self.user_id().to_string(),
-            name: self.name.clone().unwrap_or_else(|| username.clone()),
-            username,
-            roles,
+            name: name.to_string(),
+            username: self.preferred_username.clone().unwrap_or_default(),
+            roles: token_wire::roles_from_wids(&self.wids),
         }
     }
 }

@@ -11,7 +11,7 @@ mod table;
 mod toolbar;
 
 use leptos::prelude::*;
-use token_wire::{Me, Token};
+use token_wire::{DEFAULT_PAGE_SIZE, Me, Token};
 
 use crate::api::{ApiError, use_token_api};
 use crate::frame::MeContext;
@@ -25,14 +25,11 @@ pub use toolbar::{OwnerFilter, SearchBox, StatusFilter};
 /// Id of the screen's heading, where focus goes when nothing better is left.
 const HEADING_ID: &str = "api-tokens-heading";
 
-/// How many tokens one page of the table asks for.
-pub const PAGE_SIZE: u32 = 50;
-
 /// The API tokens tab: who is signed in, then their tokens.
 #[component]
 pub fn TokensScreen(
     /// Tokens per page (tests use small pages).
-    #[prop(default = PAGE_SIZE)]
+    #[prop(default = DEFAULT_PAGE_SIZE)]
     page_size: u32,
 ) -> impl IntoView {
     let api = use_token_api();
@@ -85,7 +82,7 @@ pub fn TokensView(
     /// The signed-in user.
     me: Me,
     /// Tokens per page.
-    #[prop(default = PAGE_SIZE)]
+    #[prop(default = DEFAULT_PAGE_SIZE)]
     page_size: u32,
 ) -> impl IntoView {
     let api = use_token_api();

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use token_wire::{Me, Owner, SortKey, SortOrder, Token, TokenStatus};
+use token_wire::{ListParams, Me, Owner, SortKey, SortOrder, Token, TokenStatus};
 
-use crate::api::{ApiContext, ApiError, ListQuery};
+use crate::api::{ApiContext, ApiError};
 
 /// Where a load stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,12 +83,12 @@ impl TokensState {
         }
     }
 
-    /// The list query of the current filters (tracked), for the page after `cursor`.
-    /// Only full admins ever send `owner`.
-    pub fn query(&self, cursor: Option<String>) -> ListQuery {
-        ListQuery {
+    /// The list parameters of the current filters (tracked), for the page after `cursor`.
+    /// The search is sent trimmed; only full admins ever send `owner`.
+    pub fn query(&self, cursor: Option<String>) -> ListParams {
+        ListParams {
             status: self.status.get(),
-            q: self.q.get(),
+            q: Some(self.q.get().trim().to_owned()).filter(|q| !q.is_empty()),
             owner: if self.full_admin {
                 self.owner.get()
             } else {
@@ -141,12 +141,7 @@ impl TokensState {
     /// Sorts by `key`: the same key flips the order; another starts with its natural order.
     pub fn sort_by(&self, key: SortKey) {
         if self.sort.get_untracked() == key {
-            self.order.update(|o| {
-                *o = match o {
-                    SortOrder::Asc => SortOrder::Desc,
-                    SortOrder::Desc => SortOrder::Asc,
-                }
-            });
+            self.order.update(|o| *o = o.reversed());
         } else {
             self.order.set(if key == SortKey::Name {
                 SortOrder::Asc
@@ -158,7 +153,7 @@ impl TokensState {
     }
 
     /// Loads the first page of `query`, replacing the rows when it answers.
-    pub fn reload(&self, query: ListQuery) {
+    pub fn reload(&self, query: ListParams) {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
         self.load.set(Load::Loading);
@@ -228,7 +223,7 @@ impl TokensState {
     pub fn refresh_counts(&self) {
         let generation = self.count_generation.get_value() + 1;
         self.count_generation.set_value(generation);
-        let base = ListQuery {
+        let base = ListParams {
             status: None,
             limit: 1,
             cursor: None,
@@ -237,7 +232,7 @@ impl TokensState {
         let calls: Vec<_> = TokenStatus::ALL
             .into_iter()
             .map(|status| {
-                self.api.get().list(&ListQuery {
+                self.api.get().list(&ListParams {
                     status: Some(status),
                     ..base.clone()
                 })
@@ -260,16 +255,7 @@ impl TokensState {
 
     /// Shows a token just generated at the top, if the filters let it in.
     pub fn add_created(&self, token: Token) {
-        let q = self.q.get_untracked().trim().to_lowercase();
-        let fits = self
-            .status
-            .get_untracked()
-            .is_none_or(|s| s == token.status)
-            && (q.is_empty() || token.name.to_lowercase().contains(&q))
-            && self
-                .owner
-                .get_untracked()
-                .is_none_or(|o| o == token.owner.id);
+        let fits = self.query_untracked(None).matches(&token);
         self.fresh.set(Some(token.id.clone()));
         if fits {
             self.rows.update(|rows| {
@@ -294,7 +280,7 @@ impl TokensState {
         self.refresh_counts();
     }
 
-    fn query_untracked(&self, cursor: Option<String>) -> ListQuery {
+    fn query_untracked(&self, cursor: Option<String>) -> ListParams {
         untrack(|| self.query(cursor))
     }
 

@@ -1,14 +1,14 @@
-//! The API layer's pure parts: list queries and problem+json answers.
+//! The API layer's pure parts: list parameters and problem+json answers.
 
-use api_tokens_portal::api::{ApiError, ListQuery};
-use token_wire::{Problem, SortKey, SortOrder, TokenStatus};
+use api_tokens_portal::api::ApiError;
+use token_wire::{ListParams, Problem, SortKey, SortOrder, TokenStatus};
 use wasm_bindgen_test::*;
 
 #[wasm_bindgen_test]
 fn list_queries_encode_the_contract_parameters() {
-    let query = ListQuery {
+    let query = ListParams {
         status: Some(TokenStatus::Inactive),
-        q: " a&b ".into(),
+        q: Some("a&b".into()),
         owner: Some("u 1".into()),
         sort: SortKey::LastUsedAt,
         order: SortOrder::Asc,
@@ -19,12 +19,8 @@ fn list_queries_encode_the_contract_parameters() {
         query.to_query_string(),
         "status=inactive&q=a%26b&owner=u%201&sort=last_used_at&order=asc&limit=25&cursor=c%2F2%3D"
     );
-    let plain = ListQuery {
-        limit: 50,
-        ..ListQuery::default()
-    };
     assert_eq!(
-        plain.to_query_string(),
+        ListParams::default().to_query_string(),
         "sort=created_at&order=desc&limit=50"
     );
 }

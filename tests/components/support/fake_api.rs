@@ -1,12 +1,13 @@
-//! An in-memory [`TokenApi`] that follows the contract's visibility rule, records every call,
-//! and can be told to fail.
+//! An in-memory [`TokenApi`] that follows the contract's visibility and filter rules
+//! (`token_wire::ListParams`), records every call, and can be told to fail.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use api_tokens_portal::api::{ApiError, ApiFuture, ListQuery, TokenApi};
+use api_tokens_portal::api::{ApiError, ApiFuture, TokenApi};
 use token_wire::{
-    CreatedToken, Me, Owner, Privileges, Role, SortKey, SortOrder, Token, TokenList, TokenStatus,
+    API_TOKEN_PREFIX, CreatedToken, ListParams, Me, Owner, Privileges, Role, SortKey, SortOrder,
+    Token, TokenList, TokenStatus,
 };
 
 /// Which call a failure applies to.
@@ -22,7 +23,7 @@ pub enum Op {
 struct State {
     me: Option<Me>,
     tokens: Vec<Token>,
-    lists: Vec<ListQuery>,
+    lists: Vec<ListParams>,
     created: Vec<String>,
     revoked: Vec<String>,
     failures: Vec<(Op, ApiError, bool)>,
@@ -59,7 +60,7 @@ impl FakeApi {
     }
 
     /// Every list query received, in order.
-    pub fn lists(&self) -> Vec<ListQuery> {
+    pub fn lists(&self) -> Vec<ListParams> {
         self.0.borrow().lists.clone()
     }
 
@@ -100,23 +101,17 @@ impl FakeApi {
         Box::pin(async move { result })
     }
 
-    fn list_now(&self, query: &ListQuery) -> Result<TokenList, ApiError> {
+    fn list_now(&self, query: &ListParams) -> Result<TokenList, ApiError> {
         let me = self.me_now();
         let mut state = self.0.borrow_mut();
         state.lists.push(query.clone());
-        if query.owner.is_some() && !me.full_admin {
-            return Err(ApiError::Forbidden(
-                "only full admins filter by owner".into(),
-            ));
-        }
-        let q = query.q.trim().to_lowercase();
+        let owner = query
+            .visible_owner(&me.user_id, me.full_admin)
+            .map_err(|e| ApiError::Forbidden(e.to_string()))?;
         let mut items: Vec<Token> = state
             .tokens
             .iter()
-            .filter(|t| me.full_admin || t.owner.id == me.user_id)
-            .filter(|t| query.owner.as_ref().is_none_or(|o| *o == t.owner.id))
-            .filter(|t| query.status.is_none_or(|s| s == t.status))
-            .filter(|t| q.is_empty() || t.name.to_lowercase().contains(&q))
+            .filter(|t| owner.is_none_or(|o| o == t.owner.id) && query.matches(t))
             .cloned()
             .collect();
         items.sort_by(|a, b| {
@@ -137,11 +132,7 @@ impl FakeApi {
             .as_deref()
             .map(|c| c.parse().unwrap())
             .unwrap_or(0);
-        let limit = if query.limit == 0 {
-            50
-        } else {
-            query.limit as usize
-        };
+        let limit = query.limit as usize;
         let end = (start + limit).min(items.len());
         let next_cursor = (end < items.len()).then(|| end.to_string());
         Ok(TokenList {
@@ -181,7 +172,7 @@ impl FakeApi {
         state.tokens.push(token.clone());
         Ok(CreatedToken {
             token,
-            value: format!("atp_fakeSecretValue{}x", state.serial),
+            value: format!("{API_TOKEN_PREFIX}fakeSecretValue{}x", state.serial),
             portal_url: me.portal_url.clone(),
         })
     }
@@ -205,7 +196,7 @@ impl TokenApi for FakeApi {
         self.answer(Op::Me, || Ok(self.me_now()))
     }
 
-    fn list(&self, query: &ListQuery) -> ApiFuture<TokenList> {
+    fn list(&self, query: &ListParams) -> ApiFuture<TokenList> {
         self.answer(Op::List, || self.list_now(query))
     }
 
