@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use token_wire::{ListParams, Me, Owner, SortKey, SortOrder, Token, TokenStatus};
+use token_wire::{ListParams, Me, Owner, SortKey, SortOrder, Token, TokenList, TokenStatus};
 
 use crate::api::{ApiContext, ApiError};
 
@@ -157,26 +157,7 @@ impl TokensState {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
         self.load.set(Load::Loading);
-        let this = *self;
-        let call = self.api.get().list(&query);
-        spawn_local(async move {
-            let answer = call.await;
-            if this.generation.try_get_value() != Some(generation) {
-                return;
-            }
-            match answer {
-                Ok(list) => {
-                    this.remember_owners(&list.items);
-                    this.rows.set(list.items);
-                    this.total.set(list.total);
-                    this.more
-                        .set(list.next_cursor.is_some().then_some(Load::Ready));
-                    this.next_cursor.set(list.next_cursor);
-                    this.load.set(Load::Ready);
-                }
-                Err(error) => this.load.set(Load::Failed(error)),
-            }
-        });
+        self.fetch(&query, generation, true);
     }
 
     /// Loads the first page again, and the counts (after an error).
@@ -190,33 +171,53 @@ impl TokensState {
         let Some(cursor) = self.next_cursor.get_untracked() else {
             return;
         };
-        let generation = self.generation.get_value();
         self.more.set(Some(Load::Loading));
+        self.fetch(
+            &self.query_untracked(Some(cursor)),
+            self.generation.get_value(),
+            false,
+        );
+    }
+
+    /// Asks for one page (the first, or the next) and takes it in, unless a newer first page
+    /// was asked for meanwhile.
+    fn fetch(&self, params: &ListParams, generation: u64, first_page: bool) {
         let this = *self;
-        let call = self.api.get().list(&self.query_untracked(Some(cursor)));
+        let call = self.api.get().list(params);
         spawn_local(async move {
             let answer = call.await;
             if this.generation.try_get_value() != Some(generation) {
                 return;
             }
             match answer {
-                Ok(list) => {
-                    this.remember_owners(&list.items);
-                    this.rows.update(|rows| {
-                        for token in list.items {
-                            if !rows.iter().any(|r| r.id == token.id) {
-                                rows.push(token);
-                            }
-                        }
-                    });
-                    this.total.set(list.total);
-                    this.more
-                        .set(list.next_cursor.is_some().then_some(Load::Ready));
-                    this.next_cursor.set(list.next_cursor);
-                }
+                Ok(list) => this.take_page(list, first_page),
+                Err(error) if first_page => this.load.set(Load::Failed(error)),
                 Err(error) => this.more.set(Some(Load::Failed(error))),
             }
         });
+    }
+
+    /// The first page replaces the rows; a next page adds the rows not shown yet.
+    fn take_page(&self, list: TokenList, first_page: bool) {
+        self.remember_owners(&list.items);
+        if first_page {
+            self.rows.set(list.items);
+        } else {
+            self.rows.update(|rows| {
+                for token in list.items {
+                    if !rows.iter().any(|r| r.id == token.id) {
+                        rows.push(token);
+                    }
+                }
+            });
+        }
+        self.total.set(list.total);
+        self.more
+            .set(list.next_cursor.is_some().then_some(Load::Ready));
+        self.next_cursor.set(list.next_cursor);
+        if first_page {
+            self.load.set(Load::Ready);
+        }
     }
 
     /// Asks for the number of tokens of each status under the search and owner filters.

@@ -29,13 +29,7 @@ pub fn click(element: &web_sys::Element) {
 
 /// Lets the reactive system and pending futures run.
 pub async fn tick() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    sleep(0).await;
 }
 
 /// A view mounted for one test; dropping it unmounts the view and removes its container.
