@@ -1,25 +1,27 @@
 //! The whole application: the route table, the OpenAPI document, the SPA (when configured),
-//! the fallbacks and the layers every response passes through.
+//! the fallbacks and the layers every response passes through (body limit, security
+//! headers, panics as 500 problems, tracing).
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::SizeAbove;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{openapi, routes, security, spa};
 
-/// Largest accepted request body.
-pub const BODY_LIMIT: usize = 16 * 1024;
-
 /// The whole application: API, health, OpenAPI document and (when configured) the SPA.
 pub fn app(state: AppState) -> Router {
     let (api, operations) = routes::table().split_for_parts();
     let spec = openapi::describe(operations);
     let _ = state.openapi_json().set(spec.to_json().unwrap_or_default());
-    let mut router = api.method_not_allowed_fallback(method_not_allowed);
+    let mut router = api
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(compression());
     router = match state.config().spa_dir.clone() {
         Some(dir) => {
             let spa = Router::new()
@@ -32,7 +34,7 @@ pub fn app(state: AppState) -> Router {
         None => router.fallback(not_found),
     };
     router
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(token_wire::BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.csp().clone(),
             security::headers,
@@ -40,6 +42,14 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// API answers larger than this are compressed when the request accepts brotli or gzip.
+const COMPRESS_ABOVE_BYTES: u16 = 1024;
+
+/// Compresses API answers (the SPA's files come precompressed, see [`spa::service`]).
+fn compression() -> CompressionLayer<SizeAbove> {
+    CompressionLayer::new().compress_when(SizeAbove::new(COMPRESS_ABOVE_BYTES))
 }
 
 async fn not_found() -> AppError {

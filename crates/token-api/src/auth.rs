@@ -92,28 +92,14 @@ impl FromRequestParts<AppState> for Caller {
                 "The access token lacks a tenant or user id.",
             ));
         }
-        let roles: Vec<Role> = {
-            let mut r: Vec<Role> = claims
-                .wids
-                .iter()
-                .filter_map(|w| Role::from_wid(w))
-                .collect();
-            r.sort_by_key(|role| Role::ALL.iter().position(|x| x == role));
-            r.dedup();
-            r
-        };
+        let roles = token_wire::roles_from_wids(&claims.wids);
         let username = claims.preferred_username.clone().unwrap_or_default();
-        let display_name = claims
-            .name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| {
-                if username.is_empty() {
-                    claims.oid.clone()
-                } else {
-                    username.clone()
-                }
-            });
+        let display_name = token_wire::display_name(
+            claims.name.as_deref(),
+            claims.preferred_username.as_deref(),
+            &claims.oid,
+        )
+        .to_owned();
         let now = state.now_ms();
         let store = state.store();
         store.ensure_tenant(&claims.tid, now).await?;

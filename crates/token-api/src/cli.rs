@@ -66,11 +66,11 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "PORTAL_URL_TEMPLATE",
-        default_value = "https://{tenant}.portal.example.net"
+        default_value = token_wire::DEFAULT_PORTAL_URL_TEMPLATE
     )]
     pub portal_url_template: String,
     /// Token-authenticated calls per tenant per minute.
-    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_per_minute: u32,
 }
 

@@ -29,8 +29,8 @@ impl Default for Config {
             issuer: None,
             audience: None,
             spa_dir: None,
-            portal_url_template: "https://{tenant}.portal.example.net".into(),
-            rate_limit_per_minute: 30,
+            portal_url_template: token_wire::DEFAULT_PORTAL_URL_TEMPLATE.into(),
+            rate_limit_per_minute: token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE,
             change_poll_interval: Duration::from_secs(2),
             last_used_flush_interval: Duration::from_secs(15),
         }
@@ -40,6 +40,6 @@ impl Default for Config {
 impl Config {
     /// The tenant's portal URL.
     pub fn portal_url(&self, tenant_id: &str) -> String {
-        self.portal_url_template.replace("{tenant}", tenant_id)
+        token_wire::portal_url(&self.portal_url_template, tenant_id)
     }
 }

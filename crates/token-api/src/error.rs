@@ -135,7 +135,10 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "Payload too large",
-                "The request body is larger than 16 KiB.".into(),
+                format!(
+                    "The request body is larger than {} KiB.",
+                    token_wire::BODY_LIMIT_BYTES / 1024
+                ),
                 None,
             ),
             UnsupportedMediaType => (
@@ -195,7 +198,7 @@ pub fn problem_response(
     let mut res = (status, Json(body)).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
+        HeaderValue::from_static(token_wire::PROBLEM_CONTENT_TYPE),
     );
     res
 }

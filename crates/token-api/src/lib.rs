@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod jobs;
 pub mod jwt;
+pub mod list;
 pub mod openapi;
 pub mod routes;
 pub mod security;
@@ -27,7 +28,7 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
-pub use crate::app::{BODY_LIMIT, app};
+pub use crate::app::app;
 pub use crate::clock::Clock;
 pub use crate::config::Config;
 pub use crate::error::AppError;

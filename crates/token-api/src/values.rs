@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// The fixed, recognisable prefix of every API token value.
-pub const PREFIX: &str = "atp_";
+pub const PREFIX: &str = token_wire::API_TOKEN_PREFIX;
 const BODY_LEN: usize = 30;
 const CHECKSUM_LEN: usize = 6;
 /// Length of a well-formed value.

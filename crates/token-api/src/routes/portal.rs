@@ -3,9 +3,6 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
 use token_wire::{
     AuditAction, AuditEvent, AuditList, CreateToken, CreatedToken, Me, Owner, Privileges, Problem,
     SortKey, SortOrder, Token, TokenList, TokenStatus, validate_name,
@@ -14,22 +11,9 @@ use token_wire::{
 use crate::auth::{Caller, forget_api_token, forget_owner};
 use crate::clock::rfc3339;
 use crate::error::{ApiJson, ApiPath, AppError};
-use crate::routes::{parse_limit, parse_query};
 use crate::state::AppState;
-use crate::store::{
-    CreateError, INACTIVE_AFTER_MS, KeyValue, NewToken, TokenKind, TokenQuery, TokenRow,
-    parse_roles,
-};
-use crate::values;
-
-/// The status of a token last used at `last_used` (Unix ms), seen at `now`.
-pub fn status_at(last_used: Option<i64>, now: i64) -> TokenStatus {
-    match last_used {
-        None => TokenStatus::Generated,
-        Some(t) if now - t <= INACTIVE_AFTER_MS => TokenStatus::Active,
-        Some(_) => TokenStatus::Inactive,
-    }
-}
+use crate::store::{CreateError, NewToken, TokenKind, TokenRow, parse_roles};
+use crate::{list, values};
 
 fn token_json(r: &TokenRow, now: i64) -> Token {
     Token {
@@ -41,7 +25,7 @@ fn token_json(r: &TokenRow, now: i64) -> Token {
         },
         created_at: rfc3339(r.created_at),
         last_used_at: r.last_used_at.map(rfc3339),
-        status: status_at(r.last_used_at, now),
+        status: TokenStatus::at(r.last_used_at, now),
         privileges: Privileges::of(&parse_roles(&r.owner_roles)).unwrap_or(Privileges::Read),
     }
 }
@@ -63,56 +47,6 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
         display_name: caller.display_name,
         roles: caller.roles,
     })
-}
-
-#[derive(Serialize, Deserialize)]
-struct Cursor {
-    s: SortKey,
-    o: SortOrder,
-    k: serde_json::Value,
-    i: String,
-}
-
-fn encode_cursor(sort: SortKey, order: SortOrder, row: &TokenRow) -> String {
-    let k = match sort {
-        SortKey::Name => serde_json::Value::from(row.name.clone()),
-        SortKey::CreatedAt => serde_json::Value::from(row.created_at),
-        SortKey::LastUsedAt => serde_json::Value::from(row.last_used_at.unwrap_or(-1)),
-    };
-    let json = serde_json::to_vec(&Cursor {
-        s: sort,
-        o: order,
-        k,
-        i: row.id.clone(),
-    })
-    .unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(json)
-}
-
-fn decode_cursor(
-    raw: &str,
-    sort: SortKey,
-    order: SortOrder,
-) -> Result<(KeyValue, String), AppError> {
-    let bad = || {
-        AppError::bad_request(
-            "cursor",
-            "Not a cursor from this listing; start again without it.",
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-    let c: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if c.s != sort || c.o != order {
-        return Err(bad());
-    }
-    let key = match (sort, c.k) {
-        (SortKey::Name, serde_json::Value::String(s)) => KeyValue::Text(s),
-        (SortKey::CreatedAt | SortKey::LastUsedAt, serde_json::Value::Number(n)) => {
-            KeyValue::Int(n.as_i64().ok_or_else(bad)?)
-        }
-        _ => return Err(bad()),
-    };
-    Ok((key, c.i))
 }
 
 /// Lists the API tokens the caller may see (every token of the tenant for full admins,
@@ -137,78 +71,10 @@ pub async fn list_tokens(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<TokenList>, AppError> {
-    let params = parse_query(
-        raw.as_deref(),
-        &["status", "q", "owner", "sort", "order", "limit", "cursor"],
-    )?;
-    let status = params
-        .get("status")
-        .map(|s| {
-            TokenStatus::parse(s).ok_or_else(|| {
-                AppError::bad_request("status", "Must be generated, active or inactive.")
-            })
-        })
-        .transpose()?;
-    let sort = match params.get("sort").map(String::as_str) {
-        None => SortKey::default(),
-        Some("name") => SortKey::Name,
-        Some("created_at") => SortKey::CreatedAt,
-        Some("last_used_at") => SortKey::LastUsedAt,
-        Some(_) => {
-            return Err(AppError::bad_request(
-                "sort",
-                "Must be name, created_at or last_used_at.",
-            ));
-        }
-    };
-    let order = match params.get("order").map(String::as_str) {
-        None => SortOrder::default(),
-        Some("asc") => SortOrder::Asc,
-        Some("desc") => SortOrder::Desc,
-        Some(_) => return Err(AppError::bad_request("order", "Must be asc or desc.")),
-    };
-    let limit = parse_limit(&params)?;
-    let q = params.get("q").cloned();
-    if q.as_ref()
-        .is_some_and(|q| q.chars().count() > 256 || q.chars().any(char::is_control))
-    {
-        return Err(AppError::bad_request(
-            "q",
-            "At most 256 characters, without control characters.",
-        ));
-    }
-    let owner = match params.get("owner") {
-        Some(o) if caller.full_admin() => Some(o.clone()),
-        Some(o) if *o != caller.user_id => {
-            return Err(AppError::Forbidden(
-                "Only full admins can list other users' tokens.",
-            ));
-        }
-        _ if caller.full_admin() => None,
-        _ => Some(caller.user_id.clone()),
-    };
-    let after = params
-        .get("cursor")
-        .map(|c| decode_cursor(c, sort, order))
-        .transpose()?;
     let now = state.now_ms();
-    let query = TokenQuery {
-        owner,
-        status,
-        q,
-        sort,
-        order,
-        limit: limit + 1,
-        after,
-        now,
-    };
+    let query = list::token_query(raw.as_deref(), &caller.user_id, caller.full_admin(), now)?;
     let (mut rows, total) = state.store().list_tokens(&caller.tenant_id, &query).await?;
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| encode_cursor(sort, order, r))
-    } else {
-        None
-    };
+    let next_cursor = list::cut_page(&mut rows, query.limit, |r| list::token_cursor(&query, r));
     Ok(Json(TokenList {
         items: rows.iter().map(|r| token_json(r, now)).collect(),
         total,
@@ -324,35 +190,12 @@ pub async fn audit(
             "Only full admins can read the audit trail.",
         ));
     }
-    let params = parse_query(raw.as_deref(), &["limit", "cursor"])?;
-    let limit = parse_limit(&params)?;
-    let before = params
-        .get("cursor")
-        .map(|c| {
-            URL_SAFE_NO_PAD
-                .decode(c)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| s.strip_prefix("a:").and_then(|n| n.parse::<i64>().ok()))
-                .ok_or_else(|| {
-                    AppError::bad_request(
-                        "cursor",
-                        "Not a cursor from this listing; start again without it.",
-                    )
-                })
-        })
-        .transpose()?;
+    let (limit, before) = list::audit_page(raw.as_deref())?;
     let mut rows = state
         .store()
-        .list_audit(&caller.tenant_id, before, limit + 1)
+        .list_audit(&caller.tenant_id, before, limit)
         .await?;
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|r| URL_SAFE_NO_PAD.encode(format!("a:{}", r.seq)))
-    } else {
-        None
-    };
+    let next_cursor = list::cut_page(&mut rows, limit, list::audit_cursor);
     let items = rows
         .into_iter()
         .map(|r| AuditEvent {
@@ -361,12 +204,7 @@ pub async fn audit(
                 id: r.actor_id,
                 display_name: r.actor_name,
             },
-            action: match r.action.as_str() {
-                "generated" => AuditAction::Generated,
-                "revoked" => AuditAction::Revoked,
-                "used" => AuditAction::Used,
-                _ => AuditAction::Denied,
-            },
+            action: r.action.parse().unwrap_or(AuditAction::Denied),
             token_id: r.token_id,
             token_name: r.token_name,
             ip: r.ip,

@@ -1,7 +1,7 @@
 //! The audit trail: one row per generated, used, denied or revoked API token.
 
 use sqlx::{Executor, FromRow};
-use token_wire::AuditAction;
+use token_wire::{AuditAction, MAX_PAGE_SIZE};
 
 use super::Store;
 
@@ -36,7 +36,8 @@ impl Store {
         insert_audit(&mut *conn, e).await
     }
 
-    /// One page of a tenant's audit trail, newest first.
+    /// One page of `limit` events of a tenant's audit trail before `before`, newest first,
+    /// plus the next event when there is one (see [`crate::list::cut_page`]).
     pub async fn list_audit(
         &self,
         tenant_id: &str,
@@ -48,7 +49,7 @@ impl Store {
              a.token_id, a.token_name, a.ip FROM audit_events a \
              LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.actor_id \
              WHERE a.tenant_id = $1 AND a.seq < $2 ORDER BY a.seq DESC LIMIT {}",
-            limit.clamp(1, 101)
+            limit.clamp(1, MAX_PAGE_SIZE) + 1
         ))
         .bind(tenant_id)
         .bind(before.unwrap_or(i64::MAX))

@@ -21,9 +21,7 @@ use sqlx::{AnyPool, Executor};
 pub use alerts::AlertRow;
 pub use audit::{AuditRow, NewAudit};
 pub use changes::ChangeRow;
-pub use tokens::{
-    CreateError, INACTIVE_AFTER_MS, KeyValue, NewToken, TokenKind, TokenQuery, TokenRow,
-};
+pub use tokens::{CreateError, KeyValue, NewToken, TokenKind, TokenQuery, TokenRow};
 pub use users::{UserRow, parse_roles};
 
 /// Which database a [`Store`] talks to.

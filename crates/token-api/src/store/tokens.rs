@@ -2,7 +2,7 @@
 //! up by value hash, record use.
 
 use sqlx::{FromRow, Row};
-use token_wire::{AuditAction, SortKey, SortOrder, TokenStatus};
+use token_wire::{AuditAction, MAX_PAGE_SIZE, SortKey, SortOrder, TokenStatus};
 
 use super::audit::{NewAudit, insert_audit};
 use super::changes::record_change;
@@ -63,6 +63,7 @@ pub struct TokenQuery {
     pub q: Option<String>,
     pub sort: SortKey,
     pub order: SortOrder,
+    /// Rows per page (1–100).
     pub limit: u32,
     pub after: Option<(KeyValue, String)>,
     /// "Now" in Unix ms, for the status filter.
@@ -75,9 +76,6 @@ pub enum KeyValue {
     Int(i64),
     Text(String),
 }
-
-/// How long without use makes a token inactive.
-pub const INACTIVE_AFTER_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// Outcome of inserting a token.
 #[derive(Debug, thiserror::Error)]
@@ -186,7 +184,8 @@ impl Store {
         Ok(true)
     }
 
-    /// Lists live API tokens of a tenant; returns one page and the total matching count.
+    /// Lists live API tokens of a tenant: one page, plus the next row when there is one (see
+    /// [`crate::list::cut_page`]), and the total matching count.
     pub async fn list_tokens(
         &self,
         tenant_id: &str,
@@ -203,11 +202,11 @@ impl Store {
             match status {
                 TokenStatus::Generated => filter += " AND t.last_used_at IS NULL",
                 TokenStatus::Active => {
-                    binds.push(Bind::Int(q.now - INACTIVE_AFTER_MS));
+                    binds.push(Bind::Int(TokenStatus::active_since(q.now)));
                     filter += &format!(" AND t.last_used_at >= ${}", binds.len());
                 }
                 TokenStatus::Inactive => {
-                    binds.push(Bind::Int(q.now - INACTIVE_AFTER_MS));
+                    binds.push(Bind::Int(TokenStatus::active_since(q.now)));
                     filter += &format!(" AND t.last_used_at < ${}", binds.len());
                 }
             }
@@ -250,7 +249,7 @@ impl Store {
         }
         let sql = format!(
             "{TOKEN_SELECT}{page_filter} ORDER BY {key} {dir}, t.id {dir} LIMIT {}",
-            q.limit.clamp(1, 101)
+            q.limit.clamp(1, MAX_PAGE_SIZE) + 1
         );
         let rows = bind_all(sqlx::query(&sql), &binds)
             .fetch_all(&self.pool)

@@ -20,7 +20,7 @@ pub struct UserRow {
 
 /// Parses the stored comma-separated `wids`.
 pub fn parse_roles(s: &str) -> Vec<Role> {
-    s.split(',').filter_map(Role::from_wid).collect()
+    token_wire::roles_from_wids(s.split(','))
 }
 
 fn format_roles(roles: &[Role]) -> String {
