@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Db, Env, KID, OTHER_KEY, TestDb, TestIdp, TestServer, status_json};
+use common::{Db, Env, KID, OTHER_KEY, TestDb, TestIdp, TestServer, call};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 use token_wire::Role::*;
@@ -88,7 +88,7 @@ async fn bad_bearer_credentials_are_401(db: Db) {
         if !header.is_empty() {
             req = req.header("authorization", header);
         }
-        let (status, p) = status_json(req.send().await.unwrap()).await;
+        let (status, p) = call(req).await;
         assert_eq!(status, 401, "{what}: {p}");
     }
 }

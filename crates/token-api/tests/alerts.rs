@@ -6,7 +6,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Db, Env, status_json, stored_token};
+use common::{Db, Env, call, eventually, status_json, stored_token};
+use reqwest::Method;
 use token_api::store::TokenKind;
 use token_wire::Role::*;
 
@@ -43,7 +44,7 @@ async fn invalid_api_token_values_are_401(db: Db) {
                 Some(h) => req.header("authorization", h),
                 None => req,
             };
-            let (status, p) = status_json(req.send().await.unwrap()).await;
+            let (status, p) = call(req).await;
             assert_eq!(
                 (status, p["title"].as_str()),
                 (401, Some("Invalid token")),
@@ -60,9 +61,7 @@ async fn a_read_only_api_token_reads_but_cannot_close(db: Db) {
     let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
     let (_, value) = s.create(&reader, "r").await;
     let r = s
-        .http
-        .get(s.url("/api/v1/alerts"))
-        .header("authorization", format!("Token {value}"))
+        .with_api_token(Method::GET, "/api/v1/alerts", &value)
         .send()
         .await
         .unwrap();
@@ -77,9 +76,7 @@ async fn a_read_only_api_token_reads_but_cannot_close(db: Db) {
         "read-only token on a write"
     );
     let r = s
-        .http
-        .post(s.url("/api/v1/alerts/no-such-alert/close"))
-        .header("authorization", format!("Token {value}"))
+        .with_api_token(Method::POST, "/api/v1/alerts/no-such-alert/close", &value)
         .send()
         .await
         .unwrap();
@@ -148,9 +145,7 @@ async fn rate_limit_is_per_tenant(db: Db) {
         assert_eq!(s.use_api_token(v, false).await.0, 200, "call {i}");
     }
     let r = s
-        .http
-        .get(s.url("/api/v1/alerts/"))
-        .header("authorization", format!("Token {va2}"))
+        .with_api_token(Method::GET, "/api/v1/alerts/", &va2)
         .send()
         .await
         .unwrap();
@@ -198,19 +193,18 @@ async fn last_used_writes_are_coalesced_and_flushed_on_shutdown(db: Db) {
         ..
     } = env;
     server.stop().await;
-    let started = Instant::now();
-    loop {
-        if let Ok(Some(row)) = stored_token(&store, &value).await
-            && row.last_used_at.unwrap() >= first + 30_000
-        {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "not flushed on shutdown"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (store, value) = (&store, &value);
+    eventually(
+        Instant::now(),
+        Duration::from_secs(5),
+        "not flushed on shutdown",
+        move || async move {
+            stored_token(store, value)
+                .await
+                .is_ok_and(|row| row.is_some_and(|r| r.last_used_at.unwrap() >= first + 30_000))
+        },
+    )
+    .await;
     drop(test_db);
 }
 both_backends!(last_used_writes_are_coalesced_and_flushed_on_shutdown);

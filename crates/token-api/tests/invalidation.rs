@@ -8,7 +8,7 @@ mod common;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{Db, Env, TestServer};
+use common::{Db, Env, TestServer, eventually};
 use token_wire::Role::*;
 
 const TA: &str = "tenant-a";
@@ -84,18 +84,20 @@ async fn revocation_reaches_other_instances_within_the_bound(db: Db) {
         401,
         "refused at once on the revoking instance"
     );
-    loop {
-        let status = b.use_api_token(&value, false).await.0;
-        if status == 401 {
-            break;
-        }
-        assert_eq!(status, 200);
-        assert!(
-            revoked_at.elapsed() < BOUND,
-            "instance B still accepts a revoked token after 3 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (b_ref, value_ref) = (&b, &value);
+    eventually(
+        revoked_at,
+        BOUND,
+        "instance B still accepts a revoked token after 3 s",
+        move || async move {
+            let status = b_ref.use_api_token(value_ref, false).await.0;
+            if status != 401 {
+                assert_eq!(status, 200);
+            }
+            status == 401
+        },
+    )
+    .await;
     assert_eq!(
         b.use_api_token(&keep, false).await.0,
         200,
@@ -121,19 +123,21 @@ async fn deprovisioning_from_the_command_line_reaches_every_instance(db: Db) {
         String::from_utf8_lossy(&out.stderr)
     );
     let started = Instant::now();
+    let keep_ref = &keep;
     for server in [a, &b] {
-        loop {
-            let (status, p) = server.use_api_token(&keep, false).await;
-            if status == 403 {
-                assert_eq!(p["title"], "Permission denied");
-                break;
-            }
-            assert!(
-                started.elapsed() < BOUND,
-                "deprovisioning not seen after 3 s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually(
+            started,
+            BOUND,
+            "deprovisioning not seen after 3 s",
+            move || async move {
+                let (status, p) = server.use_api_token(keep_ref, false).await;
+                if status == 403 {
+                    assert_eq!(p["title"], "Permission denied");
+                }
+                status == 403
+            },
+        )
+        .await;
     }
     assert!(
         a.names(&admin, "").await.contains(&"kept".to_string()),
@@ -141,11 +145,14 @@ async fn deprovisioning_from_the_command_line_reaches_every_instance(db: Db) {
     );
 
     assert!(users_cli("restore", "op", &env.db.url).status.success());
-    let started = Instant::now();
-    while b.use_api_token(&keep, false).await.0 != 200 {
-        assert!(started.elapsed() < BOUND, "restore not seen after 3 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let b_ref = &b;
+    eventually(
+        Instant::now(),
+        BOUND,
+        "restore not seen after 3 s",
+        move || async move { b_ref.use_api_token(keep_ref, false).await.0 == 200 },
+    )
+    .await;
     assert!(
         !users_cli("deprovision", "nobody", &env.db.url)
             .status

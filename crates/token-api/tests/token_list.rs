@@ -13,13 +13,20 @@ use token_wire::Role::*;
 
 const TA: &str = "tenant-a";
 
+/// Access tokens of a tenant-A security admin and a security reader, who generated
+/// `admin-1` and `reader-1`.
+async fn admin_and_reader(env: &Env) -> (String, String) {
+    let admin = env.idp.access_token(TA, "admin", &[SecurityAdministrator]);
+    let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
+    env.server.create(&admin, "admin-1").await;
+    env.server.create(&reader, "reader-1").await;
+    (admin, reader)
+}
+
 async fn owner_filter_is_for_full_admins(db: Db) {
     let env = Env::new(db).await;
     let s = &env.server;
-    let admin = env.idp.access_token(TA, "admin", &[SecurityAdministrator]);
-    let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
-    s.create(&admin, "admin-1").await;
-    s.create(&reader, "reader-1").await;
+    let (admin, reader) = admin_and_reader(&env).await;
     assert_eq!(s.names(&admin, "&owner=reader").await, ["reader-1"]);
     assert_eq!(s.names(&admin, "&owner=nobody").await, Vec::<String>::new());
     assert_eq!(s.names(&reader, "&owner=reader").await, ["reader-1"]);
@@ -31,10 +38,7 @@ both_backends!(owner_filter_is_for_full_admins);
 async fn privileges_follow_the_owners_current_roles(db: Db) {
     let env = Env::new(db).await;
     let s = &env.server;
-    let admin = env.idp.access_token(TA, "admin", &[SecurityAdministrator]);
-    let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
-    s.create(&admin, "admin-1").await;
-    s.create(&reader, "reader-1").await;
+    let (admin, _) = admin_and_reader(&env).await;
     let (_, list) = s.get(&admin, "/api/v1/tokens?sort=name&order=asc").await;
     assert_eq!(list["items"][0]["privileges"], "full");
     assert_eq!(list["items"][1]["privileges"], "read");

@@ -9,7 +9,10 @@ mod server;
 
 pub use db::{Db, TestDb, postgres_url};
 pub use idp::{AUDIENCE, KID, OTHER_KEY, TestIdp};
-pub use server::{TestClock, TestServer, config, status_json, stored_token};
+pub use server::{TestClock, TestServer, call, config, status_json, stored_token};
+
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use token_api::Config;
 
@@ -37,6 +40,19 @@ macro_rules! both_backends {
             }
         }
     };
+}
+
+/// Polls `check` every 50 ms until it holds; fails with `what` once `bound` has passed since
+/// `since`.
+pub async fn eventually<F, Fut>(since: Instant, bound: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    while !check().await {
+        assert!(since.elapsed() < bound, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// An IdP, a fresh database and a server, for one test.

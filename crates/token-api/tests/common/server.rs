@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use token_api::store::{NewToken, TokenKind, TokenRow};
@@ -78,37 +79,30 @@ impl TestServer {
 
     /// GET with a bearer access token; returns status and JSON (Null when the body is not JSON).
     pub async fn get(&self, bearer: &str, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(bearer)
-            .send()
-            .await
-            .unwrap();
-        status_json(r).await
+        call(self.http.get(self.url(path)).bearer_auth(bearer)).await
     }
 
+    /// POST of `body` as JSON with a bearer access token.
     pub async fn post(&self, bearer: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(bearer)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        status_json(r).await
+        call(
+            self.http
+                .post(self.url(path))
+                .bearer_auth(bearer)
+                .json(&body),
+        )
+        .await
     }
 
+    /// DELETE with a bearer access token.
     pub async fn delete(&self, bearer: &str, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .delete(self.url(path))
-            .bearer_auth(bearer)
-            .send()
-            .await
-            .unwrap();
-        status_json(r).await
+        call(self.http.delete(self.url(path)).bearer_auth(bearer)).await
+    }
+
+    /// A `method` request to `path` with `Authorization: Token <value>`.
+    pub fn with_api_token(&self, method: Method, path: &str, value: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .header("authorization", format!("Token {value}"))
     }
 
     /// Creates an API token named `name`; returns (id, value).
@@ -123,19 +117,15 @@ impl TestServer {
         )
     }
 
-    /// Calls an alerts endpoint with `Authorization: Token <value>`.
+    /// Calls an alerts endpoint with `Authorization: Token <value>`: closes alert-1 when
+    /// `write`, else lists the alerts.
     pub async fn use_api_token(&self, value: &str, write: bool) -> (u16, Value) {
         let req = if write {
-            self.http.post(self.url("/api/v1/alerts/alert-1/close"))
+            self.with_api_token(Method::POST, "/api/v1/alerts/alert-1/close", value)
         } else {
-            self.http.get(self.url("/api/v1/alerts/"))
+            self.with_api_token(Method::GET, "/api/v1/alerts/", value)
         };
-        let r = req
-            .header("authorization", format!("Token {value}"))
-            .send()
-            .await
-            .unwrap();
-        status_json(r).await
+        call(req).await
     }
 
     /// Names of the API tokens `bearer` lists (all pages of 100).
@@ -187,6 +177,11 @@ impl TestServer {
 /// The stored row of the token with this value, as the store has it now.
 pub async fn stored_token(store: &Store, value: &str) -> Result<Option<TokenRow>, sqlx::Error> {
     store.token_by_hash(&values::hash(value)).await
+}
+
+/// Sends `req`; returns the status and JSON body (see [`status_json`]).
+pub async fn call(req: RequestBuilder) -> (u16, Value) {
+    status_json(req.send().await.unwrap()).await
 }
 
 /// Status and JSON body of a response; an error status must come with a problem body.
