@@ -1,29 +1,42 @@
-//! Serving the built SPA: static files, `index.html` for client-side routes, cache headers.
+//! Serving the built SPA: static files (their `.br`/`.gz` copies when the browser accepts
+//! them), `index.html` for client-side routes, cache headers.
 
 use std::path::Path;
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{MethodRouter, get_service};
 use tower_http::services::{ServeDir, ServeFile};
 
 /// A service serving `dir`, answering `index.html` (200) for paths without a file.
+///
+/// A file `f` is sent as `f.br` or `f.gz` (with `Content-Encoding`) when that copy exists and
+/// the request accepts its encoding, and as itself otherwise.
 pub fn service<S: Clone + Send + Sync + 'static>(dir: &Path) -> MethodRouter<S> {
+    let index = ServeFile::new(dir.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
     let serve = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
         .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(dir.join("index.html")));
+        .fallback(index);
     get_service(serve)
 }
 
-/// Cache headers for SPA files: hashed assets are immutable, everything else revalidates.
+/// Cache headers for SPA files: hashed assets are immutable, everything else revalidates;
+/// every file may come in another encoding, so caches key it by `Accept-Encoding`.
 pub async fn cache_headers(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let mut res = next.run(req).await;
-    if path.starts_with("/api/") || !res.status().is_success() {
+    let status = res.status();
+    if path.starts_with("/api/") || !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
         return res;
     }
+    res.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     let html = res
         .headers()
         .get(header::CONTENT_TYPE)
