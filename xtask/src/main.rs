@@ -3,8 +3,11 @@
 
 mod bench;
 mod bootstrap;
+mod breakdown;
 mod cmd;
+mod compress;
 mod services;
+mod size;
 mod spa;
 mod testing;
 
@@ -17,16 +20,17 @@ commands:
   dev        install what is missing, build the SPA, start the OpenID provider and the
              token API on 127.0.0.1, print the URL; Ctrl-C stops everything
   test       install what is missing and run every test layer (or: test LAYER…)
-  bench      release bundle size (raw, brotli) and token API latency/throughput
+  bench      release bundle size (raw, gzip, brotli; the wasm by crate and function, written
+             to bench/results/) and token API latency/throughput (or: bench size|api)
   bootstrap  only install what is missing
-  build-spa  only build the SPA into dist/ (release)";
+  build-spa  only build the SPA into dist/ (release, with .br and .gz copies)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dev") => services::dev(),
         Some("test") => testing::run(&args[1..]),
-        Some("bench") => bench::run_all(),
+        Some("bench") => bench::run_all(&args[1..]),
         Some("bootstrap") => bootstrap::all(bootstrap::Needs::everything()).map(|_| ()),
         Some("build-spa") => bootstrap::all(bootstrap::Needs::spa())
             .and_then(|tools| spa::build(&tools).map(|_| ())),

@@ -174,7 +174,7 @@ fn e2e_layer(tools: &Tools) -> Result<(Counts, bool)> {
         .current_dir(root());
     let result = run_counted(&mut cmd);
     println!("e2e screenshots: {}", artifacts.display());
-    result
+    crate::size::guard(&dist, result)
 }
 
 fn has_nextest() -> bool {
