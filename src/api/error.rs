@@ -53,16 +53,6 @@ fn forbidden_reason(detail: &str) -> String {
 }
 
 impl ApiError {
-    /// The problem's field, for answers that blame one (400, 409).
-    pub fn field(&self) -> Option<&str> {
-        match self {
-            ApiError::Conflict { field, .. } | ApiError::BadRequest { field, .. } => {
-                field.as_deref()
-            }
-            _ => None,
-        }
-    }
-
     /// Builds the error for a non-success `status`, from its problem+json body if any.
     pub fn from_problem(
         status: u16,
