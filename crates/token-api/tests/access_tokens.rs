@@ -5,12 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Db, Env, KID, OTHER_KEY, TestDb, TestIdp, TestServer, call};
+use common::{Db, Env, KID, OTHER_KEY, TA, TestDb, TestIdp, TestServer, call};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 use token_wire::Role::*;
-
-const TA: &str = "tenant-a";
 
 /// `claims` signed with the other fixture key under `kid`.
 fn signed_with_the_other_key(claims: &serde_json::Value, kid: &str) -> String {
@@ -20,8 +18,7 @@ fn signed_with_the_other_key(claims: &serde_json::Value, kid: &str) -> String {
     jsonwebtoken::encode(&h, claims, &key).unwrap()
 }
 
-async fn bad_bearer_credentials_are_401(db: Db) {
-    let env = Env::new(db).await;
+async fn bad_bearer_credentials_are_401(env: Env) {
     let s = &env.server;
     let good = env.idp.access_token(TA, "u", &[SecurityReader]);
     let mut claims = env.idp.claims(TA, "u", &[SecurityReader]);
@@ -94,8 +91,7 @@ async fn bad_bearer_credentials_are_401(db: Db) {
 }
 both_backends!(bad_bearer_credentials_are_401);
 
-async fn an_expired_access_token_passes_within_the_leeway(db: Db) {
-    let env = Env::new(db).await;
+async fn an_expired_access_token_passes_within_the_leeway(env: Env) {
     let s = &env.server;
     let mut claims = env.idp.claims(TA, "u", &[SecurityReader]);
     let now = claims["iat"].as_i64().unwrap();

@@ -6,15 +6,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Db, Env, call, eventually, status_json, stored_token};
+use common::{Env, TA, call, eventually, status_json, stored_token};
 use reqwest::Method;
 use token_api::store::TokenKind;
 use token_wire::Role::*;
 
-const TA: &str = "tenant-a";
-
-async fn invalid_api_token_values_are_401(db: Db) {
-    let env = Env::new(db).await;
+async fn invalid_api_token_values_are_401(env: Env) {
     let s = &env.server;
     let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
     let (_, value) = s.create(&reader, "r").await;
@@ -55,16 +52,13 @@ async fn invalid_api_token_values_are_401(db: Db) {
 }
 both_backends!(invalid_api_token_values_are_401);
 
-async fn a_read_only_api_token_reads_but_cannot_close(db: Db) {
-    let env = Env::new(db).await;
+async fn a_read_only_api_token_reads_but_cannot_close(env: Env) {
     let s = &env.server;
     let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
     let (_, value) = s.create(&reader, "r").await;
     let r = s
-        .with_api_token(Method::GET, "/api/v1/alerts", &value)
-        .send()
-        .await
-        .unwrap();
+        .send_with_api_token(Method::GET, "/api/v1/alerts", &value)
+        .await;
     assert_eq!(r.status(), 200, "without the trailing slash too");
     let (status, alerts) = s.use_api_token(&value, false).await;
     assert_eq!(status, 200);
@@ -76,10 +70,8 @@ async fn a_read_only_api_token_reads_but_cannot_close(db: Db) {
         "read-only token on a write"
     );
     let r = s
-        .with_api_token(Method::POST, "/api/v1/alerts/no-such-alert/close", &value)
-        .send()
-        .await
-        .unwrap();
+        .send_with_api_token(Method::POST, "/api/v1/alerts/no-such-alert/close", &value)
+        .await;
     assert_eq!(
         r.status(),
         403,
@@ -88,11 +80,10 @@ async fn a_read_only_api_token_reads_but_cannot_close(db: Db) {
 }
 both_backends!(a_read_only_api_token_reads_but_cannot_close);
 
-async fn denied_uses_are_audited(db: Db) {
-    let env = Env::new(db).await;
+async fn denied_uses_are_audited(env: Env) {
     let s = &env.server;
     let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
-    let admin = env.idp.access_token(TA, "admin", &[GlobalAdministrator]);
+    let admin = env.admin();
     let (_, value) = s.create(&reader, "r").await;
     assert_eq!(s.use_api_token(&value, true).await.0, 403);
     let (_, audit) = s.get(&admin, "/api/v1/audit").await;
@@ -113,8 +104,7 @@ async fn denied_uses_are_audited(db: Db) {
 both_backends!(denied_uses_are_audited);
 
 /// SIEM and log-collector tokens never list and never open these endpoints.
-async fn connector_tokens_are_not_api_tokens(db: Db) {
-    let env = Env::new(db).await;
+async fn connector_tokens_are_not_api_tokens(env: Env) {
     let s = &env.server;
     let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
     s.create(&reader, "r").await;
@@ -127,13 +117,12 @@ async fn connector_tokens_are_not_api_tokens(db: Db) {
         assert_eq!(s.delete(&op, &format!("/api/v1/tokens/{id}")).await.0, 404);
     }
     assert!(s.names(&op, "").await.is_empty());
-    let admin = env.idp.access_token(TA, "admin", &[GlobalAdministrator]);
+    let admin = env.admin();
     assert_eq!(s.names(&admin, "").await, ["r"]);
 }
 both_backends!(connector_tokens_are_not_api_tokens);
 
-async fn rate_limit_is_per_tenant(db: Db) {
-    let env = Env::with(db, |c| c.rate_limit_per_minute = 5).await;
+async fn rate_limit_is_per_tenant(env: Env) {
     let s = &env.server;
     let a = env.idp.access_token(TA, "a", &[SecurityReader]);
     let b = env.idp.access_token("tenant-b", "b", &[SecurityReader]);
@@ -145,10 +134,8 @@ async fn rate_limit_is_per_tenant(db: Db) {
         assert_eq!(s.use_api_token(v, false).await.0, 200, "call {i}");
     }
     let r = s
-        .with_api_token(Method::GET, "/api/v1/alerts/", &va2)
-        .send()
-        .await
-        .unwrap();
+        .send_with_api_token(Method::GET, "/api/v1/alerts/", &va2)
+        .await;
     assert_eq!(r.status(), 429);
     let retry: u64 = r.headers()["retry-after"]
         .to_str()
@@ -164,10 +151,9 @@ async fn rate_limit_is_per_tenant(db: Db) {
         "another tenant is not limited"
     );
 }
-both_backends!(rate_limit_is_per_tenant);
+both_backends!(rate_limit_is_per_tenant, |c| c.rate_limit_per_minute = 5);
 
-async fn last_used_writes_are_coalesced_and_flushed_on_shutdown(db: Db) {
-    let env = Env::new(db).await;
+async fn last_used_writes_are_coalesced_and_flushed_on_shutdown(env: Env) {
     let s = &env.server;
     let op = env.idp.access_token(TA, "op", &[SecurityOperator]);
     let (_, value) = s.create(&op, "t").await;

@@ -6,15 +6,12 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use common::{Db, Env};
+use common::{Env, TA};
 use token_wire::Role::*;
-
-const TA: &str = "tenant-a";
 
 /// 8 tasks generate and revoke in parallel for about 3 s: no lost or duplicated rows, every
 /// listed token usable, every revoked one refused.
-async fn concurrent_generate_and_revoke(db: Db) {
-    let env = Env::new(db).await;
+async fn concurrent_generate_and_revoke(env: Env) {
     let s = std::sync::Arc::new(env.server);
     let idp = std::sync::Arc::new(env.idp);
     let deadline = Instant::now() + Duration::from_secs(3);

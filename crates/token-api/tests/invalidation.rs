@@ -8,10 +8,9 @@ mod common;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{Db, Env, TestServer, eventually};
+use common::{Env, TA, TestServer, eventually};
 use token_wire::Role::*;
 
-const TA: &str = "tenant-a";
 const BOUND: Duration = Duration::from_secs(3);
 
 /// Runs `token-api users <action> --tenant tenant-a --user <user>` on `db_url`.
@@ -23,10 +22,9 @@ fn users_cli(action: &str, user: &str, db_url: &str) -> Output {
         .unwrap()
 }
 
-async fn revoke_is_immediate_and_audited(db: Db) {
-    let env = Env::new(db).await;
+async fn revoke_is_immediate_and_audited(env: Env) {
     let s = &env.server;
-    let admin = env.idp.access_token(TA, "admin", &[GlobalAdministrator]);
+    let admin = env.admin();
     let reader = env.idp.access_token(TA, "reader", &[SecurityReader]);
     let (id, value) = s.create(&reader, "soon-gone").await;
     assert_eq!(s.use_api_token(&value, false).await.0, 200);
@@ -58,16 +56,22 @@ async fn revoke_is_immediate_and_audited(db: Db) {
 }
 both_backends!(revoke_is_immediate_and_audited);
 
-async fn revocation_reaches_other_instances_within_the_bound(db: Db) {
-    let env = Env::new(db).await;
+/// A second instance B on `env`'s database, and the API token "kept" of user `op`, generated
+/// on A (`env.server`) and used once on B; returns (B, op's access token, kept's value).
+async fn instance_b_with_a_kept_token(env: &Env) -> (TestServer, String, String) {
+    let b = env.another_server().await;
+    let op = env.idp.access_token(TA, "op", &[SecurityOperator]);
+    let (_, kept) = env.server.create(&op, "kept").await;
+    assert_eq!(b.use_api_token(&kept, false).await.0, 200);
+    (b, op, kept)
+}
+
+async fn revocation_reaches_other_instances_within_the_bound(env: Env) {
     let a = &env.server;
-    let b = TestServer::start(&env.db.url, common::config(&env.idp)).await;
-    let user = env.idp.access_token(TA, "op", &[SecurityOperator]);
-    let admin = env.idp.access_token(TA, "admin", &[GlobalAdministrator]);
+    let (b, user, keep) = instance_b_with_a_kept_token(&env).await;
+    let admin = env.admin();
     let (id, value) = a.create(&user, "shared").await;
-    let (_, keep) = a.create(&user, "kept").await;
     assert_eq!(b.use_api_token(&value, false).await.0, 200);
-    assert_eq!(b.use_api_token(&keep, false).await.0, 200);
     assert_eq!(
         b.state.cached_api_tokens(),
         2,
@@ -107,14 +111,10 @@ async fn revocation_reaches_other_instances_within_the_bound(db: Db) {
 }
 both_backends!(revocation_reaches_other_instances_within_the_bound);
 
-async fn deprovisioning_from_the_command_line_reaches_every_instance(db: Db) {
-    let env = Env::new(db).await;
+async fn deprovisioning_from_the_command_line_reaches_every_instance(env: Env) {
     let a = &env.server;
-    let b = TestServer::start(&env.db.url, common::config(&env.idp)).await;
-    let user = env.idp.access_token(TA, "op", &[SecurityOperator]);
-    let admin = env.idp.access_token(TA, "admin", &[GlobalAdministrator]);
-    let (_, keep) = a.create(&user, "kept").await;
-    assert_eq!(b.use_api_token(&keep, false).await.0, 200);
+    let (b, _, keep) = instance_b_with_a_kept_token(&env).await;
+    let admin = env.admin();
 
     let out = users_cli("deprovision", "op", &env.db.url);
     assert!(
@@ -163,8 +163,7 @@ async fn deprovisioning_from_the_command_line_reaches_every_instance(db: Db) {
 }
 both_backends!(deprovisioning_from_the_command_line_reaches_every_instance);
 
-async fn role_changes_apply_to_existing_tokens(db: Db) {
-    let env = Env::new(db).await;
+async fn role_changes_apply_to_existing_tokens(env: Env) {
     let s = &env.server;
     let op = env.idp.access_token(TA, "op", &[SecurityOperator]);
     let (_, value) = s.create(&op, "t").await;

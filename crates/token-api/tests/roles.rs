@@ -5,11 +5,10 @@ mod common;
 
 use std::collections::{BTreeSet, HashMap};
 
-use common::{Db, Env, TestServer};
+use common::{Env, TA, TestServer};
 use serde_json::json;
 use token_wire::Role::{self, *};
 
-const TA: &str = "tenant-a";
 const TB: &str = "tenant-b";
 
 /// One caller of the matrix and what each endpoint must answer them.
@@ -83,8 +82,7 @@ struct World<'a> {
     tenant_a_tokens: BTreeSet<String>,
 }
 
-async fn role_matrix(db: Db) {
-    let env = Env::new(db).await;
+async fn role_matrix(env: Env) {
     let s = &env.server;
     let bearer = |c: &Case| env.idp.access_token(c.tenant, c.who, c.roles);
     let admin = env

@@ -7,11 +7,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{Db, Env, TestServer};
+use common::{Env, TA, TestServer};
 use serde_json::Value;
 use token_wire::Role::*;
-
-const TA: &str = "tenant-a";
 
 /// Access tokens of a tenant-A security admin and a security reader, who generated
 /// `admin-1` and `reader-1`.
@@ -23,8 +21,7 @@ async fn admin_and_reader(env: &Env) -> (String, String) {
     (admin, reader)
 }
 
-async fn owner_filter_is_for_full_admins(db: Db) {
-    let env = Env::new(db).await;
+async fn owner_filter_is_for_full_admins(env: Env) {
     let s = &env.server;
     let (admin, reader) = admin_and_reader(&env).await;
     assert_eq!(s.names(&admin, "&owner=reader").await, ["reader-1"]);
@@ -35,8 +32,7 @@ async fn owner_filter_is_for_full_admins(db: Db) {
 }
 both_backends!(owner_filter_is_for_full_admins);
 
-async fn privileges_follow_the_owners_current_roles(db: Db) {
-    let env = Env::new(db).await;
+async fn privileges_follow_the_owners_current_roles(env: Env) {
     let s = &env.server;
     let (admin, _) = admin_and_reader(&env).await;
     let (_, list) = s.get(&admin, "/api/v1/tokens?sort=name&order=asc").await;
@@ -49,8 +45,7 @@ async fn privileges_follow_the_owners_current_roles(db: Db) {
 }
 both_backends!(privileges_follow_the_owners_current_roles);
 
-async fn status_moves_with_use_and_time(db: Db) {
-    let env = Env::new(db).await;
+async fn status_moves_with_use_and_time(env: Env) {
     let s = &env.server;
     let user = env.idp.access_token(TA, "op", &[SecurityOperator]);
     let (id, value) = s.create(&user, "ci").await;
@@ -101,7 +96,7 @@ async fn status_moves_with_use_and_time(db: Db) {
         "active"
     );
 
-    let admin = env.idp.access_token(TA, "admin", &[GlobalAdministrator]);
+    let admin = env.admin();
     let (_, audit) = s.get(&admin, "/api/v1/audit").await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
@@ -130,8 +125,7 @@ async fn seven_tokens(s: &TestServer, user: &str) {
     s.use_api_token(&values[5], false).await;
 }
 
-async fn keyset_pages_are_stable_under_inserts(db: Db) {
-    let env = Env::new(db).await;
+async fn keyset_pages_are_stable_under_inserts(env: Env) {
     let s = &env.server;
     let user = env.idp.access_token(TA, "u", &[SecurityReader]);
     seven_tokens(s, &user).await;
@@ -197,8 +191,7 @@ async fn keyset_pages_are_stable_under_inserts(db: Db) {
 }
 both_backends!(keyset_pages_are_stable_under_inserts);
 
-async fn a_cursor_from_one_sort_is_refused_by_another(db: Db) {
-    let env = Env::new(db).await;
+async fn a_cursor_from_one_sort_is_refused_by_another(env: Env) {
     let s = &env.server;
     let user = env.idp.access_token(TA, "u", &[SecurityReader]);
     seven_tokens(s, &user).await;
@@ -214,8 +207,7 @@ async fn a_cursor_from_one_sort_is_refused_by_another(db: Db) {
 }
 both_backends!(a_cursor_from_one_sort_is_refused_by_another);
 
-async fn q_is_a_case_insensitive_literal_substring(db: Db) {
-    let env = Env::new(db).await;
+async fn q_is_a_case_insensitive_literal_substring(env: Env) {
     let s = &env.server;
     let user = env.idp.access_token(TA, "u", &[SecurityReader]);
     seven_tokens(s, &user).await;

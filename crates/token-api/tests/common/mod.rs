@@ -15,16 +15,26 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use token_api::Config;
+use token_wire::Role;
 
-/// Runs `$body(db)` as one test per backend; the PostgreSQL one passes trivially (with a
+/// The tenant the tests act in.
+pub const TA: &str = "tenant-a";
+
+/// Runs the async test `$name(env)` once per backend, each with a fresh [`Env`] (its
+/// configuration changed by `$tweak` when given); the PostgreSQL one passes trivially (with a
 /// note) when `TOKEN_API_TEST_POSTGRES_URL` is unset.
 #[macro_export]
 macro_rules! both_backends {
     ($name:ident) => {
+        both_backends!($name, |_| {});
+    };
+    ($name:ident, $tweak:expr) => {
         mod $name {
+            use super::common::{Db, Env};
+
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name(super::common::Db::Sqlite).await;
+                super::$name(Env::with(Db::Sqlite, $tweak).await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
@@ -36,7 +46,7 @@ macro_rules! both_backends {
                     eprintln!("TOKEN_API_TEST_POSTGRES_URL is unset; skipping the PostgreSQL run");
                     return;
                 }
-                super::$name(super::common::Db::Postgres).await;
+                super::$name(Env::with(Db::Postgres, $tweak).await).await;
             }
         }
     };
@@ -74,5 +84,16 @@ impl Env {
         tweak(&mut cfg);
         let server = TestServer::start(&db.url, cfg).await;
         Env { idp, db, server }
+    }
+
+    /// An access token of tenant-a's global administrator, `admin`.
+    pub fn admin(&self) -> String {
+        self.idp
+            .access_token(TA, "admin", &[Role::GlobalAdministrator])
+    }
+
+    /// A second server instance on the same database and provider.
+    pub async fn another_server(&self) -> TestServer {
+        TestServer::start(&self.db.url, config(&self.idp)).await
     }
 }

@@ -105,6 +105,19 @@ impl TestServer {
             .header("authorization", format!("Token {value}"))
     }
 
+    /// Sends a `method` request to `path` with `Authorization: Token <value>`.
+    pub async fn send_with_api_token(
+        &self,
+        method: Method,
+        path: &str,
+        value: &str,
+    ) -> reqwest::Response {
+        self.with_api_token(method, path, value)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Creates an API token named `name`; returns (id, value).
     pub async fn create(&self, bearer: &str, name: &str) -> (String, String) {
         let (s, v) = self
