@@ -66,6 +66,7 @@ async fn the_spec_and_the_router_agree() {
     for schema in [
         "Token",
         "TokenList",
+        "StatusCounts",
         "CreateToken",
         "CreatedToken",
         "Me",

@@ -9,7 +9,7 @@
 //! | module | subject |
 //! |---|---|
 //! | [`roles`] | roles from `wids`, privileges, the display name, `GET /me` |
-//! | [`tokens`] | the `Token` body, its status rule, its name rule, the value prefix |
+//! | [`tokens`] | the `Token` body, its status rule, its name rule, the value prefix, the list answer and its status counts |
 //! | [`list`] | `GET /tokens` parameters: parse, encode, filter, visibility |
 //! | [`audit`] | the audit trail and its parameters |
 //! | [`alerts`] | the sample alerts token-authenticated software reads |
@@ -36,6 +36,6 @@ pub use query::ParamError;
 pub use roles::{Me, Privileges, Role, display_name, roles_from_wids};
 pub use spelling::UnknownValue;
 pub use tokens::{
-    ACTIVE_WINDOW_MS, API_TOKEN_PREFIX, CreateToken, CreatedToken, NameError, Owner, Token,
-    TokenList, TokenStatus, validate_name,
+    ACTIVE_WINDOW_MS, API_TOKEN_PREFIX, CreateToken, CreatedToken, NameError, Owner,
+    STATUS_COUNT_CAP, StatusCounts, Token, TokenList, TokenStatus, validate_name,
 };

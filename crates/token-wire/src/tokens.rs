@@ -97,6 +97,72 @@ pub struct TokenList {
     pub total: u64,
     /// Pass as `cursor` to get the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// The tokens of each status under the same visibility, owner and name filters, whatever
+    /// the `status` filter: the numbers beside the status filter's buttons. Added after v1;
+    /// v1 clients ignore it.
+    pub counts: StatusCounts,
+}
+
+/// How many matching tokens a server counts before it stops: `None`, servers of this
+/// version count every matching token, so their [`StatusCounts`] are exact. A later version
+/// may set a cap for tenants with very many tokens; its counts then stop there and say so
+/// with [`StatusCounts::capped`], in the same shape.
+pub const STATUS_COUNT_CAP: Option<u64> = None;
+
+/// The tokens of each status that match a listing's filters, its `status` filter aside.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StatusCounts {
+    pub generated: u64,
+    pub active: u64,
+    pub inactive: u64,
+    /// All three together.
+    pub total: u64,
+    /// `true` when counting stopped at [`STATUS_COUNT_CAP`]: each number is then a lower
+    /// bound, shown as "N+". Never `true` while the cap is `None`.
+    pub capped: bool,
+}
+
+impl StatusCounts {
+    /// The counts of a server that counted these tokens per status; `capped` once the total
+    /// reaches [`STATUS_COUNT_CAP`].
+    pub const fn counted(generated: u64, active: u64, inactive: u64) -> StatusCounts {
+        let total = generated + active + inactive;
+        let capped = match STATUS_COUNT_CAP {
+            Some(cap) => total >= cap,
+            None => false,
+        };
+        StatusCounts {
+            generated,
+            active,
+            inactive,
+            total,
+            capped,
+        }
+    }
+
+    /// The count of `status`; `None` (no status filter) is the total.
+    pub const fn of(&self, status: Option<TokenStatus>) -> u64 {
+        match status {
+            None => self.total,
+            Some(TokenStatus::Generated) => self.generated,
+            Some(TokenStatus::Active) => self.active,
+            Some(TokenStatus::Inactive) => self.inactive,
+        }
+    }
+
+    /// Counts one token of `status` more (`added`) or less, as after generating or revoking
+    /// it.
+    pub fn adjust(&mut self, status: TokenStatus, added: bool) {
+        let count = match status {
+            TokenStatus::Generated => &mut self.generated,
+            TokenStatus::Active => &mut self.active,
+            TokenStatus::Inactive => &mut self.inactive,
+        };
+        for n in [count, &mut self.total] {
+            *n = if added { *n + 1 } else { n.saturating_sub(1) };
+        }
+    }
 }
 
 /// `POST /api/v1/tokens` body.
@@ -195,6 +261,29 @@ mod tests {
             NameError::TooLong
                 .message()
                 .contains(&format!(" {NAME_MAX_CHARS} "))
+        );
+    }
+
+    #[test]
+    fn status_counts_add_up_and_follow_generation_and_revocation() {
+        let mut counts = StatusCounts::counted(2, 3, 4);
+        assert_eq!((counts.total, counts.capped), (9, false));
+        assert_eq!(counts.of(None), 9);
+        assert_eq!(counts.of(Some(TokenStatus::Active)), 3);
+        counts.adjust(TokenStatus::Generated, true);
+        counts.adjust(TokenStatus::Inactive, false);
+        assert_eq!(counts, StatusCounts::counted(3, 3, 3));
+        let mut none = StatusCounts::default();
+        none.adjust(TokenStatus::Active, false);
+        assert_eq!(none, StatusCounts::default(), "never below zero");
+    }
+
+    #[test]
+    fn status_counts_json_matches_the_contract() {
+        let json = serde_json::to_value(StatusCounts::counted(1, 2, 3)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"generated": 1, "active": 2, "inactive": 3, "total": 6, "capped": false})
         );
     }
 

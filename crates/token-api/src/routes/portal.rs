@@ -51,7 +51,9 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
 
 /// Lists the API tokens the caller may see (every token of the tenant for full admins,
 /// otherwise the caller's own). `owner` is for full admins; anyone else naming another
-/// owner gets 403.
+/// owner gets 403. Every page also counts the tokens of each status under the same
+/// filters, the status filter aside (one query), so the status buttons need no call of their
+/// own.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "portal", security(("bearer" = [])),
     params(
         ("status" = Option<TokenStatus>, Query, description = "generated | active | inactive"),
@@ -62,7 +64,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
         ("limit" = Option<u32>, Query, description = "1–100, default 50"),
         ("cursor" = Option<String>, Query, description = "Opaque cursor from next_cursor")),
     responses(
-        (status = 200, body = TokenList),
+        (status = 200, body = TokenList, description = "One page, how many tokens match, and the counts per status (`status` filter aside)"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json")))]
@@ -73,12 +75,17 @@ pub async fn list_tokens(
 ) -> Result<Json<TokenList>, AppError> {
     let now = state.now_ms();
     let query = list::token_query(raw.as_deref(), &caller.user_id, caller.full_admin(), now)?;
-    let (mut rows, total) = state.store().list_tokens(&caller.tenant_id, &query).await?;
+    let store = state.store();
+    let (mut rows, counts) = tokio::try_join!(
+        store.list_tokens(&caller.tenant_id, &query),
+        store.count_tokens(&caller.tenant_id, &query)
+    )?;
     let next_cursor = list::cut_page(&mut rows, query.limit, |r| list::token_cursor(&query, r));
     Ok(Json(TokenList {
         items: rows.iter().map(|r| token_json(r, now)).collect(),
-        total,
+        total: counts.of(query.status),
         next_cursor,
+        counts,
     }))
 }
 

@@ -2,7 +2,7 @@
 //! up by value hash, record use.
 
 use sqlx::{FromRow, Row};
-use token_wire::{AuditAction, MAX_PAGE_SIZE, SortKey, SortOrder, TokenStatus};
+use token_wire::{AuditAction, MAX_PAGE_SIZE, SortKey, SortOrder, StatusCounts, TokenStatus};
 
 use super::audit::{NewAudit, insert_audit};
 use super::changes::record_change;
@@ -185,48 +185,13 @@ impl Store {
     }
 
     /// Lists live API tokens of a tenant: one page, plus the next row when there is one (see
-    /// [`crate::list::cut_page`]), and the total matching count.
+    /// [`crate::list::cut_page`]).
     pub async fn list_tokens(
         &self,
         tenant_id: &str,
         q: &TokenQuery,
-    ) -> Result<(Vec<TokenRow>, u64), sqlx::Error> {
-        let mut binds = vec![Bind::Text(tenant_id.to_string())];
-        let mut filter =
-            String::from(" WHERE t.tenant_id = $1 AND t.kind = 'api' AND t.revoked_at IS NULL");
-        if let Some(owner) = &q.owner {
-            binds.push(Bind::Text(owner.clone()));
-            filter += &format!(" AND t.owner_id = ${}", binds.len());
-        }
-        if let Some(status) = q.status {
-            match status {
-                TokenStatus::Generated => filter += " AND t.last_used_at IS NULL",
-                TokenStatus::Active => {
-                    binds.push(Bind::Int(TokenStatus::active_since(q.now)));
-                    filter += &format!(" AND t.last_used_at >= ${}", binds.len());
-                }
-                TokenStatus::Inactive => {
-                    binds.push(Bind::Int(TokenStatus::active_since(q.now)));
-                    filter += &format!(" AND t.last_used_at < ${}", binds.len());
-                }
-            }
-        }
-        if let Some(text) = q.q.as_deref().filter(|s| !s.is_empty()) {
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            binds.push(Bind::Text(format!("%{escaped}%")));
-            filter += &format!(" AND t.name_lc LIKE ${} ESCAPE '\\'", binds.len());
-        }
-
-        let count_sql = format!("SELECT COUNT(*) AS n FROM tokens t{filter}");
-        let total: i64 = bind_all(sqlx::query(&count_sql), &binds)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
-
+    ) -> Result<Vec<TokenRow>, sqlx::Error> {
+        let (mut filter, mut binds) = token_filter(tenant_id, q, true);
         let key = match q.sort {
             SortKey::Name => "t.name",
             SortKey::CreatedAt => "t.created_at",
@@ -236,7 +201,6 @@ impl Store {
             SortOrder::Asc => (">", "ASC"),
             SortOrder::Desc => ("<", "DESC"),
         };
-        let mut page_filter = filter;
         if let Some((value, id)) = &q.after {
             binds.push(match value {
                 KeyValue::Int(i) => Bind::Int(*i),
@@ -244,21 +208,46 @@ impl Store {
             });
             binds.push(Bind::Text(id.clone()));
             let (a, b) = (binds.len() - 1, binds.len());
-            page_filter +=
-                &format!(" AND ({key} {cmp} ${a} OR ({key} = ${a} AND t.id {cmp} ${b}))");
+            filter += &format!(" AND ({key} {cmp} ${a} OR ({key} = ${a} AND t.id {cmp} ${b}))");
         }
         let sql = format!(
-            "{TOKEN_SELECT}{page_filter} ORDER BY {key} {dir}, t.id {dir} LIMIT {}",
+            "{TOKEN_SELECT}{filter} ORDER BY {key} {dir}, t.id {dir} LIMIT {}",
             q.limit.clamp(1, MAX_PAGE_SIZE) + 1
         );
         let rows = bind_all(sqlx::query(&sql), &binds)
             .fetch_all(&self.pool)
             .await?;
-        let rows = rows
-            .iter()
-            .map(TokenRow::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((rows, total.max(0) as u64))
+        rows.iter().map(TokenRow::from_row).collect()
+    }
+
+    /// Counts the live API tokens of a tenant per status under `q`'s owner and name filters
+    /// (not its status filter), in one query.
+    pub async fn count_tokens(
+        &self,
+        tenant_id: &str,
+        q: &TokenQuery,
+    ) -> Result<StatusCounts, sqlx::Error> {
+        let (filter, mut binds) = token_filter(tenant_id, q, false);
+        binds.push(Bind::Int(TokenStatus::active_since(q.now)));
+        let since = binds.len();
+        let sql = format!(
+            "SELECT \
+             COALESCE(SUM(CASE WHEN t.last_used_at IS NULL THEN 1 ELSE 0 END), 0) AS generated, \
+             COALESCE(SUM(CASE WHEN t.last_used_at >= ${since} THEN 1 ELSE 0 END), 0) AS active, \
+             COALESCE(SUM(CASE WHEN t.last_used_at < ${since} THEN 1 ELSE 0 END), 0) AS inactive \
+             FROM tokens t{filter}"
+        );
+        let row = bind_all(sqlx::query(&sql), &binds)
+            .fetch_one(&self.pool)
+            .await?;
+        let count = |name: &str| -> Result<u64, sqlx::Error> {
+            Ok(row.try_get::<i64, _>(name)?.max(0) as u64)
+        };
+        Ok(StatusCounts::counted(
+            count("generated")?,
+            count("active")?,
+            count("inactive")?,
+        ))
     }
 
     /// The token with this value hash, of any kind and state, joined with its owner.
@@ -278,6 +267,40 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// The `WHERE` clause of a tenant's live API tokens under `q`'s owner and name filters, and
+/// its status filter when `with_status`, with the values it binds (`$1`, `$2`, … in order).
+fn token_filter(tenant_id: &str, q: &TokenQuery, with_status: bool) -> (String, Vec<Bind>) {
+    let mut binds = vec![Bind::Text(tenant_id.to_string())];
+    let mut filter =
+        String::from(" WHERE t.tenant_id = $1 AND t.kind = 'api' AND t.revoked_at IS NULL");
+    if let Some(owner) = &q.owner {
+        binds.push(Bind::Text(owner.clone()));
+        filter += &format!(" AND t.owner_id = ${}", binds.len());
+    }
+    match q.status.filter(|_| with_status) {
+        None => {}
+        Some(TokenStatus::Generated) => filter += " AND t.last_used_at IS NULL",
+        Some(TokenStatus::Active) => {
+            binds.push(Bind::Int(TokenStatus::active_since(q.now)));
+            filter += &format!(" AND t.last_used_at >= ${}", binds.len());
+        }
+        Some(TokenStatus::Inactive) => {
+            binds.push(Bind::Int(TokenStatus::active_since(q.now)));
+            filter += &format!(" AND t.last_used_at < ${}", binds.len());
+        }
+    }
+    if let Some(text) = q.q.as_deref().filter(|s| !s.is_empty()) {
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        binds.push(Bind::Text(format!("%{escaped}%")));
+        filter += &format!(" AND t.name_lc LIKE ${} ESCAPE '\\'", binds.len());
+    }
+    (filter, binds)
 }
 
 fn bind_all<'q>(
