@@ -1,16 +1,16 @@
 //! The application: start-up and sign-in, then the portal frame around the routed page.
 
+mod routes;
 mod start;
 pub mod status;
 
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
 
 use crate::auth::Auth;
 use crate::frame::Frame;
 use crate::pages::{ApiTokensPage, NotFound, SettingsPage};
 use crate::ui::Busy;
+use routes::{Route, use_route};
 use start::{Start, start};
 use status::{AccessDenied, ConfigProblem, SignInFailed, SignedOut};
 
@@ -46,21 +46,18 @@ fn Portal(auth: Auth) -> impl IntoView {
 /// The portal frame around the routed page.
 #[component]
 fn Routed() -> impl IntoView {
+    let route = use_route();
     view! {
-        <Router>
-            <Frame>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Redirect path=crate::API_TOKENS_PATH /> } />
-                    <Route path=path!("/auth/callback") view=|| view! { <Redirect path=crate::API_TOKENS_PATH /> } />
-                    <Route path=path!("/settings") view=|| view! { <Redirect path=crate::API_TOKENS_PATH /> } />
-                    <Route path=path!("/settings/security-extensions") view=|| view! { <Redirect path=crate::API_TOKENS_PATH /> } />
-                    <Route path=path!("/settings/security-extensions/api-tokens") view=|| view! {
-                        <SettingsPage>
-                            <ApiTokensPage />
-                        </SettingsPage>
-                    } />
-                </Routes>
-            </Frame>
-        </Router>
+        <Frame>
+            {move || match route.get() {
+                Route::ApiTokens => view! {
+                    <SettingsPage>
+                        <ApiTokensPage />
+                    </SettingsPage>
+                }
+                .into_any(),
+                Route::NotFound => view! { <NotFound /> }.into_any(),
+            }}
+        </Frame>
     }
 }
