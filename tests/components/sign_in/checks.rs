@@ -232,40 +232,31 @@ fn the_configuration_is_parsed_and_checked() {
     assert_eq!(config.api_base_url, "http://127.0.0.1:8080");
     assert_eq!(config.cache_location, CacheLocation::SessionStorage);
 
-    let mut memory = json.clone();
-    memory["cache_location"] = json!("memory");
-    assert_eq!(
-        RuntimeConfig::parse(&memory.to_string())
-            .unwrap()
-            .cache_location,
-        CacheLocation::Memory
-    );
-    let mut default = json.clone();
-    default.as_object_mut().unwrap().remove("cache_location");
-    assert_eq!(
-        RuntimeConfig::parse(&default.to_string())
-            .unwrap()
-            .cache_location,
-        CacheLocation::SessionStorage
-    );
+    // The configuration with `key` set to `value`, or removed when `value` is null.
+    let parse_with = |key: &str, value: Value| {
+        let mut changed = json.clone();
+        match value {
+            Value::Null => changed.as_object_mut().unwrap().remove(key),
+            value => changed.as_object_mut().unwrap().insert(key.into(), value),
+        };
+        RuntimeConfig::parse(&changed.to_string())
+    };
+    let cache_location = |value| parse_with("cache_location", value).unwrap().cache_location;
+    assert_eq!(cache_location(json!("memory")), CacheLocation::Memory);
+    assert_eq!(cache_location(Value::Null), CacheLocation::SessionStorage);
 
-    let mut missing = json.clone();
-    missing.as_object_mut().unwrap().remove("client_id");
     assert!(
-        matches!(RuntimeConfig::parse(&missing.to_string()), Err(ConfigError::Invalid(m)) if m.contains("client_id"))
+        matches!(parse_with("client_id", Value::Null), Err(ConfigError::Invalid(m)) if m.contains("client_id"))
     );
-    let mut no_openid = json.clone();
-    no_openid["scopes"] = json!(["api://token-api/access_as_user"]);
-    assert!(matches!(
-        RuntimeConfig::parse(&no_openid.to_string()),
-        Err(ConfigError::Invalid(_))
-    ));
-    let mut relative = json.clone();
-    relative["redirect_uri"] = json!("/auth/callback");
-    assert!(matches!(
-        RuntimeConfig::parse(&relative.to_string()),
-        Err(ConfigError::Invalid(_))
-    ));
+    for (key, value) in [
+        ("scopes", json!(["api://token-api/access_as_user"])),
+        ("redirect_uri", json!("/auth/callback")),
+    ] {
+        assert!(
+            matches!(parse_with(key, value.clone()), Err(ConfigError::Invalid(_))),
+            "{key}: {value}"
+        );
+    }
     assert!(matches!(
         RuntimeConfig::parse("<!doctype html>"),
         Err(ConfigError::Invalid(_))

@@ -14,17 +14,13 @@ use sha2::Digest as _;
 use token_wire::Role;
 use wasm_bindgen_test::*;
 
-use super::{clear_session, session_keys};
-use crate::support::fake_provider::{
-    APP, CLIENT_ID, Fake, ISSUER, OID, TID, auth_over, config, query, signed_in,
-};
+use super::{afresh, session_keys, signed_in_afresh};
+use crate::support::fake_provider::{APP, CLIENT_ID, ISSUER, OID, TID, config, query};
 use crate::support::sleep;
 
 #[wasm_bindgen_test]
 async fn sign_in_leaves_for_the_provider_with_pkce_state_and_nonce() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, visited) = auth_over(&fake, CacheLocation::SessionStorage);
+    let (_, auth, visited) = afresh(CacheLocation::SessionStorage);
     auth.sign_in(
         "/settings/security-extensions/api-tokens",
         Some("reader@contoso.test"),
@@ -65,9 +61,7 @@ async fn sign_in_leaves_for_the_provider_with_pkce_state_and_nonce() {
 
 #[wasm_bindgen_test]
 async fn the_redirect_is_redeemed_with_the_verifier_and_cached_in_session_storage() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, _) = signed_in(&fake, CacheLocation::SessionStorage).await;
+    let (fake, auth, _) = signed_in_afresh(CacheLocation::SessionStorage).await;
 
     let requests = fake.token_requests.borrow().clone();
     assert_eq!(requests.len(), 1);
@@ -113,9 +107,7 @@ async fn the_redirect_is_redeemed_with_the_verifier_and_cached_in_session_storag
 
 #[wasm_bindgen_test]
 async fn the_memory_cache_keeps_nothing_in_session_storage() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, _) = signed_in(&fake, CacheLocation::Memory).await;
+    let (fake, auth, _) = signed_in_afresh(CacheLocation::Memory).await;
     assert_eq!(auth.access_token().await.unwrap(), "access-1");
     assert!(session_keys(OAUTH_TOKENS_PREFIX).is_empty());
     assert_eq!(SessionStore::SessionStorage.get(ACTIVE_ACCOUNT_KEY), None);
@@ -129,9 +121,7 @@ async fn the_memory_cache_keeps_nothing_in_session_storage() {
 
 #[wasm_bindgen_test]
 async fn a_tampered_or_replayed_state_is_refused() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, visited) = auth_over(&fake, CacheLocation::SessionStorage);
+    let (fake, auth, visited) = afresh(CacheLocation::SessionStorage);
     auth.sign_in("/", None).await.unwrap();
     let callback = fake.authorize(&visited.borrow()[0]);
 
@@ -165,9 +155,7 @@ async fn a_tampered_or_replayed_state_is_refused() {
 
 #[wasm_bindgen_test]
 async fn provider_errors_and_a_wrong_nonce_are_refused() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, visited) = auth_over(&fake, CacheLocation::SessionStorage);
+    let (fake, auth, visited) = afresh(CacheLocation::SessionStorage);
 
     auth.sign_in("/", None).await.unwrap();
     let state = query(&visited.borrow()[0])["state"].clone();
@@ -206,9 +194,7 @@ async fn provider_errors_and_a_wrong_nonce_are_refused() {
 
 #[wasm_bindgen_test]
 async fn sign_out_clears_the_cache_and_ends_the_session_at_the_provider() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, visited) = signed_in(&fake, CacheLocation::SessionStorage).await;
+    let (_, auth, visited) = signed_in_afresh(CacheLocation::SessionStorage).await;
     let id_token = auth.cached_oauth_tokens().unwrap().id_token;
     auth.sign_out();
     assert_eq!(auth.account().get_untracked(), None);

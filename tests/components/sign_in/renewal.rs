@@ -7,14 +7,12 @@ use api_tokens_portal::auth::{Auth, AuthError};
 use api_tokens_portal::config::CacheLocation;
 use wasm_bindgen_test::*;
 
-use super::clear_session;
-use crate::support::fake_provider::{Fake, ISSUER, auth_over, query, signed_in};
+use super::{afresh, signed_in_afresh};
+use crate::support::fake_provider::{ISSUER, query};
 
 #[wasm_bindgen_test]
 async fn concurrent_callers_share_one_refresh() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, _) = signed_in(&fake, CacheLocation::SessionStorage).await;
+    let (fake, auth, _) = signed_in_afresh(CacheLocation::SessionStorage).await;
     expire(&auth);
     *fake.delay_ms.borrow_mut() = 30;
 
@@ -50,9 +48,7 @@ async fn concurrent_callers_share_one_refresh() {
 
 #[wasm_bindgen_test]
 async fn a_401_forces_a_refresh_even_of_a_fresh_token() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, visited) = signed_in(&fake, CacheLocation::SessionStorage).await;
+    let (_, auth, visited) = signed_in_afresh(CacheLocation::SessionStorage).await;
     assert_eq!(auth.renew_after_unauthorized().await.unwrap(), "access-2");
     assert_eq!(
         auth.renew_after_unauthorized().await.unwrap(),
@@ -64,9 +60,7 @@ async fn a_401_forces_a_refresh_even_of_a_fresh_token() {
 
 #[wasm_bindgen_test]
 async fn a_refused_refresh_starts_an_interactive_sign_in_once() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, visited) = signed_in(&fake, CacheLocation::SessionStorage).await;
+    let (fake, auth, visited) = signed_in_afresh(CacheLocation::SessionStorage).await;
     expire(&auth);
     *fake.refuse.borrow_mut() = Some("invalid_grant");
 
@@ -96,9 +90,7 @@ async fn a_refused_refresh_starts_an_interactive_sign_in_once() {
 #[wasm_bindgen_test]
 async fn interaction_required_errors_also_start_a_sign_in() {
     for error in ["interaction_required", "login_required", "consent_required"] {
-        clear_session();
-        let fake = Fake::new();
-        let (auth, visited) = signed_in(&fake, CacheLocation::SessionStorage).await;
+        let (fake, auth, visited) = signed_in_afresh(CacheLocation::SessionStorage).await;
         *fake.refuse.borrow_mut() = Some(error);
         assert_eq!(
             auth.renew_after_unauthorized().await,
@@ -111,9 +103,7 @@ async fn interaction_required_errors_also_start_a_sign_in() {
 
 #[wasm_bindgen_test]
 async fn other_failures_keep_the_session_and_do_not_redirect() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, visited) = signed_in(&fake, CacheLocation::SessionStorage).await;
+    let (fake, auth, visited) = signed_in_afresh(CacheLocation::SessionStorage).await;
     expire(&auth);
     *fake.offline.borrow_mut() = true;
     assert!(matches!(
@@ -138,9 +128,7 @@ async fn other_failures_keep_the_session_and_do_not_redirect() {
 
 #[wasm_bindgen_test]
 async fn nobody_signed_in_means_an_interactive_sign_in_from_here() {
-    clear_session();
-    let fake = Fake::new();
-    let (auth, visited) = auth_over(&fake, CacheLocation::SessionStorage);
+    let (fake, auth, visited) = afresh(CacheLocation::SessionStorage);
     assert_eq!(
         auth.access_token().await,
         Err(AuthError::InteractionRequired)
