@@ -64,118 +64,84 @@ impl AppError {
         }
     }
 
-    fn parts(
-        &self,
-    ) -> (
-        StatusCode,
-        &'static str,
-        &'static str,
-        String,
-        Option<String>,
-    ) {
+    /// The status, the problem type's slug and its title.
+    fn kind(&self) -> (StatusCode, &'static str, &'static str) {
         use AppError::*;
         match self {
-            BadRequest { field, detail } => (
-                StatusCode::BAD_REQUEST,
-                "bad-request",
-                "Bad request",
-                detail.clone(),
-                Some(field.clone()),
-            ),
-            Unauthenticated(d) => (
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "Unauthorized",
-                (*d).into(),
-                None,
-            ),
-            InvalidToken => (
-                StatusCode::UNAUTHORIZED,
-                "invalid-token",
-                "Invalid token",
-                "The token is missing, malformed, unknown or revoked.".into(),
-                None,
-            ),
-            Forbidden(d) => (
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Forbidden",
-                (*d).into(),
-                None,
-            ),
-            PermissionDenied(d) => (
+            BadRequest { .. } => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
+            Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Unauthorized"),
+            InvalidToken => (StatusCode::UNAUTHORIZED, "invalid-token", "Invalid token"),
+            Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            PermissionDenied(_) => (
                 StatusCode::FORBIDDEN,
                 "permission-denied",
                 "Permission denied",
-                (*d).into(),
-                None,
             ),
-            NotFound(d) => (
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Not found",
-                (*d).into(),
-                None,
-            ),
+            NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
                 "Method not allowed",
-                "This method is not allowed on this resource.".into(),
-                None,
             ),
-            Conflict { field, detail } => (
-                StatusCode::CONFLICT,
-                "conflict",
-                "Conflict",
-                detail.clone(),
-                Some(field.clone()),
-            ),
+            Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
             PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "Payload too large",
-                format!(
-                    "The request body is larger than {} KiB.",
-                    token_wire::BODY_LIMIT_BYTES / 1024
-                ),
-                None,
             ),
             UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
                 "Unsupported media type",
-                "Send the body as application/json.".into(),
-                None,
             ),
-            RateLimited { retry_after } => (
+            RateLimited { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 "Too many requests",
-                format!("The tenant's rate limit is exhausted; retry in {retry_after} s."),
-                None,
             ),
-            Unavailable(d) => (
+            Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
-                (*d).into(),
-                None,
             ),
-            Store(e) if store::is_transient(e) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Service unavailable",
-                "The store is unavailable; retry later.".into(),
-                None,
-            ),
+            Store(e) if store::is_transient(e) => Unavailable("store").kind(),
             Store(_) | Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Internal error",
-                "The server could not complete the request.".into(),
-                None,
             ),
+        }
+    }
+
+    /// What the problem's `detail` says: the variant's own words, or a fixed sentence.
+    fn detail(&self) -> String {
+        use AppError::*;
+        match self {
+            BadRequest { detail, .. } | Conflict { detail, .. } => detail.clone(),
+            Unauthenticated(d) | Forbidden(d) | PermissionDenied(d) | NotFound(d)
+            | Unavailable(d) => (*d).into(),
+            InvalidToken => "The token is missing, malformed, unknown or revoked.".into(),
+            MethodNotAllowed => "This method is not allowed on this resource.".into(),
+            PayloadTooLarge => format!(
+                "The request body is larger than {} KiB.",
+                token_wire::BODY_LIMIT_BYTES / 1024
+            ),
+            UnsupportedMediaType => "Send the body as application/json.".into(),
+            RateLimited { retry_after } => {
+                format!("The tenant's rate limit is exhausted; retry in {retry_after} s.")
+            }
+            Store(e) if store::is_transient(e) => "The store is unavailable; retry later.".into(),
+            Store(_) | Internal(_) => "The server could not complete the request.".into(),
+        }
+    }
+
+    /// The request field at fault, for the variants that name one.
+    fn field(&self) -> Option<String> {
+        match self {
+            AppError::BadRequest { field, .. } | AppError::Conflict { field, .. } => {
+                Some(field.clone())
+            }
+            _ => None,
         }
     }
 }
@@ -205,13 +171,13 @@ pub fn problem_response(
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, slug, title, detail, field) = self.parts();
+        let (status, slug, title) = self.kind();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         } else {
             tracing::debug!(error = %self, "request refused");
         }
-        let mut res = problem_response(status, slug, title, detail, field);
+        let mut res = problem_response(status, slug, title, self.detail(), self.field());
         let headers = res.headers_mut();
         match self {
             AppError::Unauthenticated(_) => {

@@ -40,13 +40,12 @@ impl Store {
         tenant_id: &str,
         id: &str,
     ) -> Result<Option<AlertRow>, sqlx::Error> {
-        sqlx::query_as(
+        self.row_of_tenant(
             "UPDATE alerts SET status = 'closed' WHERE tenant_id = $1 AND id = $2 \
              RETURNING id, title, severity, status, created_at",
+            tenant_id,
+            id,
         )
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(&self.pool)
         .await
     }
 }

@@ -38,11 +38,8 @@ impl Store {
 
     /// Deletes change-log rows recorded before `before` (Unix ms).
     pub async fn prune_changes(&self, before: i64) -> Result<u64, sqlx::Error> {
-        Ok(sqlx::query("DELETE FROM changes WHERE at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        let delete = sqlx::query("DELETE FROM changes WHERE at < $1");
+        self.changed_rows(delete.bind(before)).await
     }
 }
 

@@ -15,8 +15,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyPool, Executor, FromRow};
 
 pub use alerts::AlertRow;
 pub use audit::{AuditRow, NewAudit};
@@ -124,6 +125,32 @@ impl Store {
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Runs `query` on the pool; returns how many rows it changed.
+    async fn changed_rows<'q>(
+        &self,
+        query: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Result<u64, sqlx::Error> {
+        Ok(query.execute(&self.pool).await?.rows_affected())
+    }
+
+    /// The row `sql` returns, if any, for the row `id` of tenant `tenant_id` (bound as `$1`
+    /// and `$2`).
+    async fn row_of_tenant<T>(
+        &self,
+        sql: &str,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<T>, sqlx::Error>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        sqlx::query_as(sql)
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
     }
 
     /// Whether the store answers a trivial query.

@@ -30,14 +30,10 @@ fn format_roles(roles: &[Role]) -> String {
 impl Store {
     /// Records a tenant; seeds its sample alerts the first time it is seen.
     pub async fn ensure_tenant(&self, tenant_id: &str, now: i64) -> Result<(), sqlx::Error> {
-        let inserted = sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(tenant_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        );
+        let inserted = self.changed_rows(insert.bind(tenant_id).bind(now)).await?;
         if inserted == 1 {
             seed_sample_alerts(&self.pool, tenant_id, now).await?;
         }
@@ -86,12 +82,11 @@ impl Store {
         tenant_id: &str,
         user_id: &str,
     ) -> Result<Option<UserRow>, sqlx::Error> {
-        sqlx::query_as(
+        self.row_of_tenant(
             "SELECT tenant_id, id, display_name, roles, deprovisioned FROM users WHERE tenant_id = $1 AND id = $2",
+            tenant_id,
+            user_id,
         )
-        .bind(tenant_id)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
         .await
     }
 
@@ -103,13 +98,11 @@ impl Store {
         flag: bool,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        let n = sqlx::query("UPDATE users SET deprovisioned = $1 WHERE tenant_id = $2 AND id = $3")
-            .bind(i64::from(flag))
-            .bind(tenant_id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let update =
+            sqlx::query("UPDATE users SET deprovisioned = $1 WHERE tenant_id = $2 AND id = $3");
+        let n = self
+            .changed_rows(update.bind(i64::from(flag)).bind(tenant_id).bind(user_id))
+            .await?;
         if n == 0 {
             return Ok(false);
         }
