@@ -173,16 +173,27 @@ impl Browser {
         self.wait_for(".top-bar").await;
     }
 
-    /// Opens the API tokens screen of `stack`, which must send to the provider's login page,
-    /// and signs in there as `username`.
-    pub async fn sign_in_at(&self, stack: &Running, username: &str) {
+    /// Opens the API tokens screen of `stack`, which must send to the provider's login page.
+    pub async fn open_login_page(&self, stack: &Running) {
         self.goto(&stack.url(API_TOKENS_PATH)).await;
         self.wait_for("#username").await;
         assert!(
             self.current_url().await.starts_with(&stack.issuer),
             "the provider's login page"
         );
+    }
+
+    /// Opens the provider's login page (see [`Browser::open_login_page`]) and signs in there
+    /// as `username`.
+    pub async fn sign_in_at(&self, stack: &Running, username: &str) {
+        self.open_login_page(stack).await;
         self.sign_in(username).await;
+    }
+
+    /// Waits until the top bar names `display_name` as the signed-in user.
+    pub async fn wait_for_user(&self, display_name: &str) {
+        self.wait_for_text(".top-bar .user-name", display_name)
+            .await;
     }
 
     /// Opens `url`; signs in as `username` if the provider's login page shows up first.

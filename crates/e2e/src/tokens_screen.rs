@@ -90,3 +90,11 @@ pub async fn close_generate(browser: &Browser, value: &str) {
         "closing the dialog forgets the value"
     );
 }
+
+/// Generates an API token named `name`, closes the dialog (see [`close_generate`]) and returns
+/// the value.
+pub async fn generate_and_close(browser: &mut Browser, name: &str) -> String {
+    let value = generate(browser, name).await;
+    close_generate(browser, &value).await;
+    value
+}

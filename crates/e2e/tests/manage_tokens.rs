@@ -4,7 +4,7 @@
 
 use e2e::CONTOSO;
 use e2e::token_api::list_alerts;
-use e2e::tokens_screen::{cell, close_generate, generate, open_as, row, wait_loaded};
+use e2e::tokens_screen::{cell, generate_and_close, open_as, row, wait_loaded};
 
 const DEPROVISIONED_OID: &str = "c0000000-0000-4000-8000-000000000009";
 
@@ -12,13 +12,11 @@ const DEPROVISIONED_OID: &str = "c0000000-0000-4000-8000-000000000009";
 async fn a_full_admin_filters_and_revokes_a_readers_token() {
     let stack = e2e::start_stack();
     let mut reader = open_as(&stack, "reader@contoso.test", "tokens-3-reader").await;
-    let reader_value = generate(&mut reader, "reader script").await;
-    close_generate(&reader, &reader_value).await;
+    let reader_value = generate_and_close(&mut reader, "reader script").await;
     assert_eq!(list_alerts(&stack, &reader_value).await.0, 200);
 
     let mut admin = open_as(&stack, "admin@contoso.test", "tokens-3-admin").await;
-    let admin_value = generate(&mut admin, "admin automation").await;
-    close_generate(&admin, &admin_value).await;
+    let admin_value = generate_and_close(&mut admin, "admin automation").await;
     admin.client.refresh().await.unwrap();
     wait_loaded(&admin).await;
     admin.wait_for(&row("reader script")).await;
@@ -104,8 +102,7 @@ async fn a_full_admin_filters_and_revokes_a_readers_token() {
 async fn another_tenant_sees_none_of_the_first_tenants_tokens() {
     let stack = e2e::start_stack();
     let mut admin = open_as(&stack, "admin@contoso.test", "tokens-4-contoso").await;
-    let value = generate(&mut admin, "contoso only").await;
-    close_generate(&admin, &value).await;
+    generate_and_close(&mut admin, "contoso only").await;
     admin.screenshot("contoso-token").await;
 
     let mut other = open_as(&stack, "admin@fabrikam.test", "tokens-4-fabrikam").await;
@@ -121,8 +118,7 @@ async fn another_tenant_sees_none_of_the_first_tenants_tokens() {
 async fn a_deprovisioned_users_token_stays_listed_and_is_refused() {
     let stack = e2e::start_stack();
     let mut user = open_as(&stack, "deprovisioned@contoso.test", "tokens-5-user").await;
-    let value = generate(&mut user, "leaver job").await;
-    close_generate(&user, &value).await;
+    let value = generate_and_close(&mut user, "leaver job").await;
     user.screenshot("before-deprovisioning").await;
     user.close().await;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use e2e::session::{cached_tokens, edit_cached_tokens};
 use e2e::tokens_screen::{
-    close_generate, generate, open_as, row, wait_for_tokens_from_the_api, wait_loaded,
+    generate_and_close, open_as, row, wait_for_tokens_from_the_api, wait_loaded,
 };
 use e2e::{API_TOKENS_PATH, Browser};
 use serde_json::Value;
@@ -68,8 +68,7 @@ async fn an_expired_access_token_is_renewed_silently() {
 async fn a_refused_access_token_is_renewed_silently() {
     let stack = e2e::start_stack();
     let mut browser = open_as(&stack, "operator@contoso.test", "tokens-401-renewal").await;
-    let value = generate(&mut browser, "kept across renewal").await;
-    close_generate(&browser, &value).await;
+    generate_and_close(&mut browser, "kept across renewal").await;
 
     // Spoil the cached access token while keeping it "fresh": the API answers 401, and the
     // API layer must renew it with the refresh token and retry, without a sign-in page.
@@ -117,9 +116,7 @@ async fn the_memory_cache_keeps_no_token_in_session_storage() {
     browser
         .sign_in_at(&stack, "globalreader@contoso.test")
         .await;
-    browser
-        .wait_for_text(".top-bar .user-name", "Grady Archie")
-        .await;
+    browser.wait_for_user("Grady Archie").await;
     wait_for_tokens_from_the_api(&browser).await;
     assert!(cached_tokens(&browser).await.is_none());
     let keys = browser
@@ -134,9 +131,7 @@ async fn the_memory_cache_keeps_no_token_in_session_storage() {
 
     // A reload forgets the tokens; the provider's session signs the user in again silently.
     browser.client.refresh().await.unwrap();
-    browser
-        .wait_for_text(".top-bar .user-name", "Grady Archie")
-        .await;
+    browser.wait_for_user("Grady Archie").await;
     wait_for_tokens_from_the_api(&browser).await;
     assert!(browser.current_url().await.ends_with(API_TOKENS_PATH));
     browser.close().await;
@@ -147,9 +142,7 @@ async fn sign_out_ends_the_session_at_the_provider() {
     let stack = e2e::start_stack();
     let mut browser = Browser::start("sign-out").await;
     browser.sign_in_at(&stack, "secadmin@contoso.test").await;
-    browser
-        .wait_for_text(".top-bar .user-name", "Sara Davis")
-        .await;
+    browser.wait_for_user("Sara Davis").await;
 
     browser.click(".top-bar .sign-out").await;
     browser
@@ -173,12 +166,8 @@ async fn sign_out_ends_the_session_at_the_provider() {
         "asked to sign in again"
     );
 
-    browser.goto(&stack.url(API_TOKENS_PATH)).await;
-    browser.wait_for("#username").await;
-    assert!(
-        browser.current_url().await.starts_with(&stack.issuer),
-        "a new visit asks to sign in"
-    );
+    // A new visit asks to sign in.
+    browser.open_login_page(&stack).await;
     browser.close().await;
 }
 

@@ -69,33 +69,23 @@ async fn a_missing_or_broken_configuration_shows_a_clear_page() {
         .join("config.json");
     std::fs::write(&config, "{ \"authority\": ").unwrap();
     browser.goto(&stack.url(API_TOKENS_PATH)).await;
-    browser
-        .wait_for_text(
-            "[data-status=config-error] h1",
-            "The portal is not configured",
-        )
-        .await;
-    assert!(
-        browser
-            .text(".status-detail")
-            .await
-            .contains("not a valid configuration")
-    );
+    shows_the_configuration_page(&browser, "not a valid configuration").await;
     browser.screenshot("broken").await;
 
     std::fs::remove_file(&config).unwrap();
     browser.client.refresh().await.unwrap();
+    shows_the_configuration_page(&browser, "/config.json").await;
+    browser.close().await;
+}
+
+/// Waits for the "not configured" page and checks that its detail mentions `detail`.
+async fn shows_the_configuration_page(browser: &Browser, detail: &str) {
     browser
         .wait_for_text(
             "[data-status=config-error] h1",
             "The portal is not configured",
         )
         .await;
-    assert!(
-        browser
-            .text(".status-detail")
-            .await
-            .contains("/config.json")
-    );
-    browser.close().await;
+    let shown = browser.text(".status-detail").await;
+    assert!(shown.contains(detail), "{shown}");
 }

@@ -55,18 +55,14 @@ async fn a_security_reader_signs_in_and_a_reload_keeps_the_session() {
     let stack = e2e::start_stack();
     let mut browser = Browser::start("sign-in-reader").await;
     browser.sign_in_at(&stack, "reader@contoso.test").await;
-    browser
-        .wait_for_text(".top-bar .user-name", "Rita Reyes")
-        .await;
+    browser.wait_for_user("Rita Reyes").await;
     assert_eq!(browser.text(".top-bar .user-role").await, "Security reader");
     assert!(browser.current_url().await.ends_with(API_TOKENS_PATH));
     wait_for_tokens_from_the_api(&browser).await;
     let before = cached_tokens(&browser).await.unwrap();
 
     browser.client.refresh().await.unwrap();
-    browser
-        .wait_for_text(".top-bar .user-name", "Rita Reyes")
-        .await;
+    browser.wait_for_user("Rita Reyes").await;
     wait_for_tokens_from_the_api(&browser).await;
     assert!(
         browser.current_url().await.ends_with(API_TOKENS_PATH),
@@ -85,8 +81,7 @@ async fn a_security_reader_signs_in_and_a_reload_keeps_the_session() {
 async fn a_tampered_state_is_refused_with_a_readable_message() {
     let stack = e2e::start_stack();
     let mut browser = Browser::start("tampered-state").await;
-    browser.goto(&stack.url(API_TOKENS_PATH)).await;
-    browser.wait_for("#username").await;
+    browser.open_login_page(&stack).await;
     browser
         .goto(&stack.url("/auth/callback?code=forged-code&state=forged-state"))
         .await;
@@ -109,9 +104,7 @@ async fn a_tampered_state_is_refused_with_a_readable_message() {
     browser.click(".try-again").await;
     browser.wait_for("#username").await;
     browser.sign_in("reader@contoso.test").await;
-    browser
-        .wait_for_text(".top-bar .user-name", "Rita Reyes")
-        .await;
+    browser.wait_for_user("Rita Reyes").await;
     browser.close().await;
 }
 
@@ -119,7 +112,7 @@ async fn a_tampered_state_is_refused_with_a_readable_message() {
 async fn a_user_without_a_portal_role_sees_access_denied() {
     let stack = e2e::start_stack();
     let mut browser = Browser::start("access-denied").await;
-    browser.goto(&stack.url(API_TOKENS_PATH)).await;
+    browser.open_login_page(&stack).await;
     browser
         .wait_for("#username")
         .await
