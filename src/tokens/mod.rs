@@ -1,8 +1,8 @@
 //! The API tokens screen: toolbar, table, and the generate and revoke dialogs.
 //!
-//! [`TokensScreen`] asks `/api/v1/me` who is signed in, then shows [`TokensView`]. All calls go
-//! through the [`TokenApi`](crate::api::TokenApi) in the context, so tests mount the screen
-//! with a fake.
+//! [`TokensScreen`] asks `/api/v1/me` who is signed in and, at the same time, for the first
+//! page of tokens, then shows [`TokensView`]. All calls go through the
+//! [`TokenApi`](crate::api::TokenApi) in the context, so tests mount the screen with a fake.
 
 mod generate;
 mod revoke;
@@ -18,7 +18,7 @@ use crate::frame::MeContext;
 use crate::ui::{KeyIcon, PlusIcon};
 pub use generate::GenerateDialog;
 pub use revoke::RevokeDialog;
-pub use state::{Load, TokensState};
+pub use state::{FirstPage, Load, TokensState};
 pub use table::{TokenTable, local_time};
 pub use toolbar::{OwnerFilter, SearchBox, StatusFilter};
 
@@ -36,7 +36,13 @@ pub fn TokensScreen(
 ) -> impl IntoView {
     let api = use_token_api();
     let shared_me = use_context::<MeContext>();
+    // The first page does not depend on who is signed in: both calls start together.
+    let first_page = StoredValue::new_local(FirstPage::prefetch(api, page_size));
     let me = LocalResource::new(move || api.get().me());
+    let retry = Callback::new(move |()| {
+        first_page.set_value(FirstPage::prefetch(api, page_size));
+        me.refetch();
+    });
     Effect::new(move || {
         if let (Some(shared), Some(Ok(me))) = (shared_me, me.get()) {
             shared.0.set(Some(me));
@@ -51,10 +57,13 @@ pub fn TokensScreen(
                     <LoadingState />
                 }
                 .into_any(),
-                Some(Ok(me)) => view! { <TokensView me page_size /> }.into_any(),
+                Some(Ok(me)) => {
+                    view! { <TokensView me page_size first_page=first_page.get_value() /> }
+                        .into_any()
+                }
                 Some(Err(error)) => view! {
                     <Heading />
-                    <ErrorState error on_retry=Callback::new(move |()| me.refetch()) />
+                    <ErrorState error on_retry=retry />
                 }
                 .into_any(),
             }}
@@ -86,9 +95,13 @@ pub fn TokensView(
     /// Tokens per page.
     #[prop(default = DEFAULT_PAGE_SIZE)]
     page_size: u32,
+    /// The first page, when it was asked for already.
+    #[prop(optional)]
+    first_page: Option<FirstPage>,
 ) -> impl IntoView {
     let api = use_token_api();
     let state = TokensState::new(api, &me, page_size);
+    let first_page = StoredValue::new_local(first_page);
     let generating = RwSignal::new(false);
     let revoking = RwSignal::new(None::<Token>);
     let full_admin = me.full_admin;
@@ -97,12 +110,7 @@ pub fn TokensView(
 
     Effect::new(move || {
         let query = state.query(None);
-        state.reload(query);
-    });
-    Effect::new(move || {
-        state.q.track();
-        state.owner.track();
-        state.refresh_counts();
+        state.take_first(query, first_page.try_update_value(Option::take).flatten());
     });
 
     let open_generate = Callback::new(move |()| generating.set(true));

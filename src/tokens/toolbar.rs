@@ -31,9 +31,13 @@ pub fn StatusFilter(state: TokensState) -> impl IntoView {
         .into_iter()
         .map(|(status, label, id)| {
             let count = move || {
-                state.counts.get().map(|counts| match status {
-                    None => counts.iter().sum::<u64>(),
-                    Some(s) => counts[TokenStatus::ALL.iter().position(|t| *t == s).unwrap_or(0)],
+                state.counts.get().map(|counts| {
+                    let n = counts.of(status);
+                    if counts.capped {
+                        format!("{n}+")
+                    } else {
+                        n.to_string()
+                    }
                 })
             };
             let pressed = move || state.status.get() == status;
@@ -47,7 +51,7 @@ pub fn StatusFilter(state: TokensState) -> impl IntoView {
                 >
                     {label}
                     <span class="count" data-testid=format!("count-{id}")>
-                        {move || count().map(|c| c.to_string()).unwrap_or_default()}
+                        {move || count().unwrap_or_default()}
                     </span>
                 </button>
             }

@@ -1,5 +1,6 @@
 //! An in-memory [`TokenApi`] that follows the contract's visibility and filter rules
-//! (`token_wire::ListParams`), records every call, and can be told to fail.
+//! (`token_wire::ListParams`) and counts per status as the server does, records every call,
+//! and can be told to fail or to answer late.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -7,7 +8,7 @@ use std::rc::Rc;
 use api_tokens_portal::api::{ApiError, ApiFuture, TokenApi};
 use token_wire::{
     API_TOKEN_PREFIX, CreatedToken, ListParams, Me, Owner, Privileges, Role, SortKey, SortOrder,
-    Token, TokenList, TokenStatus,
+    StatusCounts, Token, TokenList, TokenStatus,
 };
 
 /// Which call a failure applies to.
@@ -27,6 +28,8 @@ struct State {
     created: Vec<String>,
     revoked: Vec<String>,
     failures: Vec<(Op, ApiError, bool)>,
+    delays: Vec<(Op, i32)>,
+    count_cap: Option<u64>,
     serial: u32,
 }
 
@@ -57,6 +60,17 @@ impl FakeApi {
     /// Stops all failures.
     pub fn heal(&self) {
         self.0.borrow_mut().failures.clear();
+    }
+
+    /// Every answer to `op` comes `ms` milliseconds after the call.
+    pub fn delay(&self, op: Op, ms: i32) {
+        self.0.borrow_mut().delays.push((op, ms));
+    }
+
+    /// Counts per status stop at `cap` matching tokens, as a server with a count cap does:
+    /// the counts then say `capped`.
+    pub fn cap_counts(&self, cap: u64) {
+        self.0.borrow_mut().count_cap = Some(cap);
     }
 
     /// Every list query received, in order.
@@ -98,7 +112,19 @@ impl FakeApi {
             Some(error) => Err(error),
             None => ok(),
         };
-        Box::pin(async move { result })
+        let delay = self
+            .0
+            .borrow()
+            .delays
+            .iter()
+            .find(|(o, _)| *o == op)
+            .map(|d| d.1);
+        Box::pin(async move {
+            if let Some(ms) = delay {
+                super::sleep(ms).await;
+            }
+            result
+        })
     }
 
     fn list_now(&self, query: &ListParams) -> Result<TokenList, ApiError> {
@@ -108,10 +134,28 @@ impl FakeApi {
         let owner = query
             .visible_owner(&me.user_id, me.full_admin)
             .map_err(|e| ApiError::Forbidden(e.to_string()))?;
-        let mut items: Vec<Token> = state
+        let visible: Vec<&Token> = state
             .tokens
             .iter()
-            .filter(|t| owner.is_none_or(|o| o == t.owner.id) && query.matches(t))
+            .filter(|t| owner.is_none_or(|o| o == t.owner.id))
+            .collect();
+        let any_status = ListParams {
+            status: None,
+            ..query.clone()
+        };
+        let counted = |status| {
+            let matching = visible.iter().filter(|t| any_status.matches(t));
+            matching.filter(|t| t.status == status).count() as u64
+        };
+        let mut counts = StatusCounts::counted(
+            counted(TokenStatus::Generated),
+            counted(TokenStatus::Active),
+            counted(TokenStatus::Inactive),
+        );
+        counts.capped = state.count_cap.is_some_and(|cap| counts.total >= cap);
+        let mut items: Vec<Token> = visible
+            .into_iter()
+            .filter(|t| query.matches(t))
             .cloned()
             .collect();
         items.sort_by(|a, b| {
@@ -139,6 +183,7 @@ impl FakeApi {
             items: items[start.min(end)..end].to_vec(),
             total,
             next_cursor,
+            counts,
         })
     }
 

@@ -10,9 +10,7 @@ use crate::support::{by_id, click, find, press, settle, sleep, text, type_into};
 
 #[wasm_bindgen_test]
 async fn generate_dialog_validates_submits_and_shows_the_value_once() {
-    let me = reader();
-    let api = FakeApi::new(me.clone(), reader_tokens(&me));
-    let view = screen(&api, 50).await;
+    let (api, view) = reader_screen().await;
     let root = &view.root;
     let document = web_sys::window().unwrap().document().unwrap();
 
@@ -131,6 +129,12 @@ async fn generate_dialog_validates_submits_and_shows_the_value_once() {
     assert!(find(root, "[data-testid=generate-dialog]").is_none());
     assert_eq!(cell(&row(root, "ci deploy"), "token-status"), "Generated");
     assert_eq!(text(&by_id(root, "count-generated")), "2");
+    assert_eq!(text(&by_id(root, "count-all")), "4");
+    assert_eq!(
+        api.lists().len(),
+        1,
+        "the counts follow without another call"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -186,9 +190,7 @@ async fn generate_errors_keep_the_name() {
 
 #[wasm_bindgen_test]
 async fn revoke_dialog_names_the_token_and_removes_the_row() {
-    let me = reader();
-    let api = FakeApi::new(me.clone(), reader_tokens(&me));
-    let view = screen(&api, 50).await;
+    let (api, view) = reader_screen().await;
     let root = &view.root;
     let document = web_sys::window().unwrap().document().unwrap();
 
@@ -234,14 +236,13 @@ async fn revoke_dialog_names_the_token_and_removes_the_row() {
         "the rate-limited call never reached the store"
     );
     assert_eq!(text(&by_id(root, "count-active")), "0");
+    assert_eq!(text(&by_id(root, "count-all")), "2");
     assert!(text(&by_id(root, "tokens-summary")).contains("Showing 2 of 2"));
 }
 
 #[wasm_bindgen_test]
 async fn tab_stays_inside_a_dialog() {
-    let me = reader();
-    let api = FakeApi::new(me.clone(), reader_tokens(&me));
-    let view = screen(&api, 50).await;
+    let (api, view) = reader_screen().await;
     let root = &view.root;
     let document = web_sys::window().unwrap().document().unwrap();
     click(&by_id(&row(root, "old script"), "revoke-button"));

@@ -10,17 +10,18 @@ use crate::support::{by_id, choose, click, find, find_all, press, settle, sleep,
 
 #[wasm_bindgen_test]
 async fn status_filter_sends_the_status_and_shows_counts() {
-    let me = reader();
-    let api = FakeApi::new(me.clone(), reader_tokens(&me));
-    let view = screen(&api, 50).await;
+    let (api, view) = reader_screen().await;
     let root = &view.root;
 
     assert_eq!(text(&by_id(root, "count-all")), "3");
     assert_eq!(text(&by_id(root, "count-generated")), "1");
     assert_eq!(text(&by_id(root, "count-active")), "1");
     assert_eq!(text(&by_id(root, "count-inactive")), "1");
-    let counting: Vec<ListParams> = api.lists().into_iter().filter(|q| q.limit == 1).collect();
-    assert_eq!(counting.len(), 3, "one count call per status");
+    assert_eq!(
+        api.lists(),
+        vec![ListParams::default()],
+        "one call fills the table and the counts: no count calls"
+    );
 
     api.forget_lists();
     let active = by_id(root, "status-filter-active");
@@ -41,9 +42,15 @@ async fn status_filter_sends_the_status_and_shows_counts() {
         Some("false")
     );
     let sent = api.lists();
-    assert_eq!(sent.len(), 1, "the status alone does not recount: {sent:?}");
+    assert_eq!(sent.len(), 1, "one call per status click: {sent:?}");
     assert_eq!(sent[0].status, Some(TokenStatus::Active));
     assert_eq!(row_names(root), vec!["siem pull"]);
+    assert_eq!(
+        text(&by_id(root, "count-all")),
+        "3",
+        "the status filter does not narrow the counts"
+    );
+    assert_eq!(text(&by_id(root, "count-inactive")), "1");
 
     click(&by_id(root, "status-filter-all"));
     settle().await;
@@ -52,10 +59,19 @@ async fn status_filter_sends_the_status_and_shows_counts() {
 }
 
 #[wasm_bindgen_test]
-async fn search_is_debounced_and_sent_as_q() {
+async fn capped_counts_show_as_at_least() {
     let me = reader();
     let api = FakeApi::new(me.clone(), reader_tokens(&me));
+    api.cap_counts(3);
     let view = screen(&api, 50).await;
+    let root = &view.root;
+    assert_eq!(text(&by_id(root, "count-all")), "3+");
+    assert_eq!(text(&by_id(root, "count-active")), "1+");
+}
+
+#[wasm_bindgen_test]
+async fn search_is_debounced_and_sent_as_q() {
+    let (api, view) = reader_screen().await;
     let root = &view.root;
     api.forget_lists();
 

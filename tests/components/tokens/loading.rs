@@ -1,5 +1,5 @@
-//! Loading the screen: who is signed in, failed loads with *Retry*, and sharing `/api/v1/me`
-//! with the frame.
+//! Loading the screen: who is signed in and the first page at the same time, failed loads
+//! with *Retry*, and sharing `/api/v1/me` with the frame.
 
 use std::rc::Rc;
 
@@ -12,7 +12,7 @@ use wasm_bindgen_test::*;
 
 use super::{reader_tokens, row_names, screen};
 use crate::support::fake_api::{FakeApi, Op, admin, reader};
-use crate::support::{by_id, click, find, mount_scoped, press, settle, text, type_into};
+use crate::support::{by_id, click, find, mount_scoped, press, settle, sleep, text, type_into};
 
 #[wasm_bindgen_test]
 async fn list_errors_show_a_banner_with_retry() {
@@ -35,7 +35,7 @@ async fn list_errors_show_a_banner_with_retry() {
     assert_eq!(
         text(&by_id(root, "count-all")),
         "3",
-        "retry also fetches the counts"
+        "the retried page brings the counts"
     );
 
     let search = by_id(root, "search-input");
@@ -70,19 +70,41 @@ async fn list_errors_show_a_banner_with_retry() {
 }
 
 #[wasm_bindgen_test]
+async fn the_first_page_is_asked_for_together_with_who_is_signed_in() {
+    let me = reader();
+    let api = FakeApi::new(me.clone(), reader_tokens(&me));
+    api.delay(Op::Me, 300);
+    let view = screen(&api, 50).await;
+    let root = &view.root;
+    assert_eq!(
+        api.lists().len(),
+        1,
+        "the first page is asked for while /me is in flight"
+    );
+    assert!(find(root, "[data-testid=loading-state]").is_some());
+
+    sleep(400).await;
+    settle().await;
+    assert_eq!(row_names(root).len(), 3);
+    assert_eq!(text(&by_id(root, "count-all")), "3");
+    assert_eq!(api.lists().len(), 1, "that answer fills the screen");
+}
+
+#[wasm_bindgen_test]
 async fn me_errors_show_a_clear_message() {
     let api = FakeApi::new(reader(), Vec::new());
     api.fail_once(Op::Me, ApiError::Forbidden("Permission denied".into()));
     let view = screen(&api, 50).await;
     let root = &view.root;
     assert!(text(&by_id(root, "error-state")).contains("You don't have permission"));
-    assert!(
-        api.lists().is_empty(),
-        "no list before knowing who is signed in"
-    );
     click(&by_id(root, "retry-button"));
     settle().await;
     assert!(find(root, "[data-testid=empty-state]").is_some());
+    assert_eq!(
+        api.lists().len(),
+        2,
+        "retry asks for /me and the first page again"
+    );
 }
 
 #[wasm_bindgen_test]
