@@ -4,7 +4,7 @@ use api_tokens_portal::api::ApiError;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
-use super::{cell, reader_tokens, row, row_names, screen};
+use super::{cell, reader_screen, reader_tokens, row, row_names, screen};
 use crate::support::fake_api::{FakeApi, Op, reader};
 use crate::support::{by_id, click, find, press, settle, sleep, text, type_into};
 
@@ -242,7 +242,7 @@ async fn revoke_dialog_names_the_token_and_removes_the_row() {
 
 #[wasm_bindgen_test]
 async fn tab_stays_inside_a_dialog() {
-    let (api, view) = reader_screen().await;
+    let (_api, view) = reader_screen().await;
     let root = &view.root;
     let document = web_sys::window().unwrap().document().unwrap();
     click(&by_id(&row(root, "old script"), "revoke-button"));

@@ -4,7 +4,7 @@ use token_wire::{ListParams, TokenStatus};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
-use super::{cell, reader_tokens, row, row_names, screen};
+use super::{cell, reader_screen, reader_tokens, row, row_names, screen};
 use crate::support::fake_api::{FakeApi, admin, reader, token};
 use crate::support::{by_id, choose, click, find, find_all, press, settle, sleep, text, type_into};
 

@@ -12,7 +12,7 @@ use api_tokens_portal::tokens::TokensScreen;
 use leptos::prelude::*;
 use token_wire::{Me, TokenStatus};
 
-use crate::support::fake_api::{FakeApi, token};
+use crate::support::fake_api::{FakeApi, reader, token};
 use crate::support::{Mounted, by_id, find, find_all, mount_scoped, settle, text};
 
 /// A recent time, as the API writes it.
@@ -42,6 +42,15 @@ async fn screen(api: &FakeApi, page_size: u32) -> Mounted {
     });
     settle().await;
     mounted
+}
+
+/// A reader with their three tokens ([`reader_tokens`]) in a fake API, and the screen over
+/// it with pages of 50.
+async fn reader_screen() -> (FakeApi, Mounted) {
+    let me = reader();
+    let api = FakeApi::new(me.clone(), reader_tokens(&me));
+    let view = screen(&api, 50).await;
+    (api, view)
 }
 
 /// The table's rows.

@@ -5,15 +5,13 @@ use api_tokens_portal::tokens::local_time;
 use token_wire::{SortKey, SortOrder, TokenStatus};
 use wasm_bindgen_test::*;
 
-use super::{NOW, cell, reader_tokens, row, row_names, rows, screen};
+use super::{NOW, cell, reader_screen, row, row_names, rows, screen};
 use crate::support::fake_api::{FakeApi, Op, reader, token};
 use crate::support::{by_id, click, find, find_all, press, settle, text, type_into};
 
 #[wasm_bindgen_test]
 async fn table_shows_rows_never_and_read_only() {
-    let me = reader();
-    let api = FakeApi::new(me.clone(), reader_tokens(&me));
-    let view = screen(&api, 50).await;
+    let (api, view) = reader_screen().await;
     let root = &view.root;
 
     assert_eq!(row_names(root).len(), 3);
@@ -71,9 +69,7 @@ async fn table_shows_rows_never_and_read_only() {
 
 #[wasm_bindgen_test]
 async fn columns_sort_through_the_api() {
-    let me = reader();
-    let api = FakeApi::new(me.clone(), reader_tokens(&me));
-    let view = screen(&api, 50).await;
+    let (api, view) = reader_screen().await;
     let root = &view.root;
     let first = api.lists()[0].clone();
     assert_eq!(
