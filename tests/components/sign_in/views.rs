@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use token_wire::Role;
 use wasm_bindgen_test::*;
 
-use crate::support::{click, mount_scoped, settle};
+use crate::support::{click, click_and_settle, mount_scoped, settle};
 
 fn account(roles: Vec<Role>) -> Account {
     Account {
@@ -112,8 +112,7 @@ async fn a_failed_sign_in_offers_to_try_again_and_says_why_that_fails_too() {
         text(root, ".sign-in-error").as_deref(),
         Some("Sign-in failed: the answer does not match a sign-in started here")
     );
-    click(&root.query_selector(".try-again").unwrap().unwrap());
-    settle().await;
+    click_and_settle(&root.query_selector(".try-again").unwrap().unwrap()).await;
     let page = root.text_content().unwrap();
     assert!(
         page.contains("could not be reached (Failed to fetch)"),

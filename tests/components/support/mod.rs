@@ -27,6 +27,12 @@ pub fn click(element: &web_sys::Element) {
     element.unchecked_ref::<web_sys::HtmlElement>().click();
 }
 
+/// Clicks an element as a person would, then lets the screen settle (see [`settle`]).
+pub async fn click_and_settle(element: &web_sys::Element) {
+    click(element);
+    settle().await;
+}
+
 /// Lets the reactive system and pending futures run.
 pub async fn tick() {
     sleep(0).await;

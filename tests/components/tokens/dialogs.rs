@@ -4,9 +4,9 @@ use api_tokens_portal::api::ApiError;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
-use super::{cell, reader_screen, reader_tokens, row, row_names, screen};
+use super::{cell, rate_limited, reader_screen, reader_tokens, row, row_names, screen};
 use crate::support::fake_api::{FakeApi, Op, reader};
-use crate::support::{by_id, click, find, press, settle, sleep, text, type_into};
+use crate::support::{by_id, click, click_and_settle, find, press, settle, sleep, text, type_into};
 
 #[wasm_bindgen_test]
 async fn generate_dialog_validates_submits_and_shows_the_value_once() {
@@ -20,8 +20,7 @@ async fn generate_dialog_validates_submits_and_shows_the_value_once() {
         .unchecked_ref::<web_sys::HtmlElement>()
         .focus()
         .unwrap();
-    click(&generate);
-    settle().await;
+    click_and_settle(&generate).await;
     let dialog = by_id(root, "generate-dialog");
     assert_eq!(dialog.get_attribute("role").as_deref(), Some("dialog"));
     assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
@@ -39,8 +38,7 @@ async fn generate_dialog_validates_submits_and_shows_the_value_once() {
     let label = find(root, "label[for=token-name]").expect("a label");
     assert_eq!(text(&label), "Token name");
 
-    click(&by_id(root, "next-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "next-button")).await;
     assert_eq!(
         text(&by_id(root, "name-error")),
         "⚠ Enter a name for the token."
@@ -69,8 +67,7 @@ async fn generate_dialog_validates_submits_and_shows_the_value_once() {
     );
 
     type_into(&name, "ci deploy");
-    click(&by_id(root, "next-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "next-button")).await;
     let value = by_id(root, "token-value");
     let value_input = value.unchecked_ref::<web_sys::HtmlInputElement>();
     assert_eq!(value_input.value(), "atp_fakeSecretValue1x");
@@ -112,8 +109,7 @@ async fn generate_dialog_validates_submits_and_shows_the_value_once() {
         "focus goes back"
     );
 
-    click(&generate);
-    settle().await;
+    click_and_settle(&generate).await;
     assert!(
         find(root, "[data-testid=token-value]").is_none(),
         "a new dialog starts at step 1"
@@ -124,8 +120,7 @@ async fn generate_dialog_validates_submits_and_shows_the_value_once() {
             .value(),
         ""
     );
-    click(&by_id(root, "cancel-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "cancel-button")).await;
     assert!(find(root, "[data-testid=generate-dialog]").is_none());
     assert_eq!(cell(&row(root, "ci deploy"), "token-status"), "Generated");
     assert_eq!(text(&by_id(root, "count-generated")), "2");
@@ -144,19 +139,12 @@ async fn generate_errors_keep_the_name() {
     let view = screen(&api, 50).await;
     let root = &view.root;
 
-    click(&by_id(root, "generate-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "generate-button")).await;
     let name = by_id(root, "token-name-input");
     type_into(&name, "rate me");
 
-    api.fail_once(
-        Op::Create,
-        ApiError::RateLimited {
-            retry_after_secs: 30,
-        },
-    );
-    click(&by_id(root, "next-button"));
-    settle().await;
+    api.fail_once(Op::Create, rate_limited(30));
+    click_and_settle(&by_id(root, "next-button")).await;
     assert!(text(&by_id(root, "generate-error")).contains("Try again in 30 s"));
     assert_eq!(
         name.unchecked_ref::<web_sys::HtmlInputElement>().value(),
@@ -164,28 +152,24 @@ async fn generate_errors_keep_the_name() {
     );
 
     api.fail_once(Op::Create, ApiError::Forbidden("Permission denied".into()));
-    click(&by_id(root, "next-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "next-button")).await;
     assert!(text(&by_id(root, "generate-error")).contains("You don't have permission"));
 
     api.fail_once(Op::Create, ApiError::Network);
-    click(&by_id(root, "next-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "next-button")).await;
     assert!(text(&by_id(root, "generate-error")).contains("could not reach the server"));
     assert_eq!(
         name.unchecked_ref::<web_sys::HtmlInputElement>().value(),
         "rate me"
     );
 
-    click(&by_id(root, "next-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "next-button")).await;
     assert!(find(root, "[data-testid=generate-error]").is_none());
     assert!(
         find(root, "[data-testid=token-value]").is_some(),
         "the retry worked"
     );
-    click(&by_id(root, "done-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "done-button")).await;
 }
 
 #[wasm_bindgen_test]
@@ -194,8 +178,7 @@ async fn revoke_dialog_names_the_token_and_removes_the_row() {
     let root = &view.root;
     let document = web_sys::window().unwrap().document().unwrap();
 
-    click(&by_id(&row(root, "siem pull"), "revoke-button"));
-    settle().await;
+    click_and_settle(&by_id(&row(root, "siem pull"), "revoke-button")).await;
     let dialog = by_id(root, "revoke-dialog");
     assert_eq!(dialog.get_attribute("role").as_deref(), Some("dialog"));
     assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
@@ -207,27 +190,18 @@ async fn revoke_dialog_names_the_token_and_removes_the_row() {
         "the safe choice has focus"
     );
 
-    click(&by_id(root, "cancel-revoke"));
-    settle().await;
+    click_and_settle(&by_id(root, "cancel-revoke")).await;
     assert!(find(root, "[data-testid=revoke-dialog]").is_none());
     assert_eq!(row_names(root).len(), 3, "cancel keeps the token");
     assert!(api.revoked().is_empty());
 
-    click(&by_id(&row(root, "siem pull"), "revoke-button"));
-    settle().await;
-    api.fail_once(
-        Op::Revoke,
-        ApiError::RateLimited {
-            retry_after_secs: 12,
-        },
-    );
-    click(&by_id(root, "confirm-revoke"));
-    settle().await;
+    click_and_settle(&by_id(&row(root, "siem pull"), "revoke-button")).await;
+    api.fail_once(Op::Revoke, rate_limited(12));
+    click_and_settle(&by_id(root, "confirm-revoke")).await;
     assert!(text(&by_id(root, "revoke-error")).contains("Try again in 12 s"));
     assert_eq!(row_names(root).len(), 3);
 
-    click(&by_id(root, "confirm-revoke"));
-    settle().await;
+    click_and_settle(&by_id(root, "confirm-revoke")).await;
     assert!(find(root, "[data-testid=revoke-dialog]").is_none());
     assert_eq!(row_names(root), vec!["old script", "nightly export"]);
     assert_eq!(
@@ -245,8 +219,7 @@ async fn tab_stays_inside_a_dialog() {
     let (_api, view) = reader_screen().await;
     let root = &view.root;
     let document = web_sys::window().unwrap().document().unwrap();
-    click(&by_id(&row(root, "old script"), "revoke-button"));
-    settle().await;
+    click_and_settle(&by_id(&row(root, "old script"), "revoke-button")).await;
     let confirm = by_id(root, "confirm-revoke");
     confirm
         .unchecked_ref::<web_sys::HtmlElement>()

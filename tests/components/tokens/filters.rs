@@ -6,7 +6,9 @@ use wasm_bindgen_test::*;
 
 use super::{cell, reader_screen, reader_tokens, row, row_names, screen};
 use crate::support::fake_api::{FakeApi, admin, reader, token};
-use crate::support::{by_id, choose, click, find, find_all, press, settle, sleep, text, type_into};
+use crate::support::{
+    by_id, choose, click_and_settle, find, find_all, press, settle, sleep, text, type_into,
+};
 
 #[wasm_bindgen_test]
 async fn status_filter_sends_the_status_and_shows_counts() {
@@ -29,8 +31,7 @@ async fn status_filter_sends_the_status_and_shows_counts() {
         active.get_attribute("aria-pressed").as_deref(),
         Some("false")
     );
-    click(&active);
-    settle().await;
+    click_and_settle(&active).await;
     assert_eq!(
         active.get_attribute("aria-pressed").as_deref(),
         Some("true")
@@ -52,8 +53,7 @@ async fn status_filter_sends_the_status_and_shows_counts() {
     );
     assert_eq!(text(&by_id(root, "count-inactive")), "1");
 
-    click(&by_id(root, "status-filter-all"));
-    settle().await;
+    click_and_settle(&by_id(root, "status-filter-all")).await;
     assert_eq!(api.lists().last().unwrap().status, None);
     assert_eq!(row_names(root).len(), 3);
 }

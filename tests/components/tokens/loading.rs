@@ -10,9 +10,11 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
-use super::{reader_tokens, row_names, screen};
+use super::{rate_limited, reader_tokens, row_names, screen};
 use crate::support::fake_api::{FakeApi, Op, admin, reader};
-use crate::support::{by_id, click, find, mount_scoped, press, settle, sleep, text, type_into};
+use crate::support::{
+    by_id, click_and_settle, find, mount_scoped, press, settle, sleep, text, type_into,
+};
 
 #[wasm_bindgen_test]
 async fn list_errors_show_a_banner_with_retry() {
@@ -28,8 +30,7 @@ async fn list_errors_show_a_banner_with_retry() {
     assert!(find(root, "[data-testid=tokens-table]").is_none());
 
     api.heal();
-    click(&by_id(root, "retry-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "retry-button")).await;
     assert!(find(root, "[data-testid=error-state]").is_none());
     assert_eq!(row_names(root).len(), 3);
     assert_eq!(
@@ -55,17 +56,10 @@ async fn list_errors_show_a_banner_with_retry() {
         "the search is kept"
     );
 
-    api.fail_once(
-        Op::List,
-        ApiError::RateLimited {
-            retry_after_secs: 30,
-        },
-    );
-    click(&by_id(root, "retry-button"));
-    settle().await;
+    api.fail_once(Op::List, rate_limited(30));
+    click_and_settle(&by_id(root, "retry-button")).await;
     assert!(text(&by_id(root, "error-state")).contains("Try again in 30 s"));
-    click(&by_id(root, "retry-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "retry-button")).await;
     assert_eq!(row_names(root), vec!["old script"]);
 }
 
@@ -97,8 +91,7 @@ async fn me_errors_show_a_clear_message() {
     let view = screen(&api, 50).await;
     let root = &view.root;
     assert!(text(&by_id(root, "error-state")).contains("You don't have permission"));
-    click(&by_id(root, "retry-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "retry-button")).await;
     assert!(find(root, "[data-testid=empty-state]").is_some());
     assert_eq!(
         api.lists().len(),

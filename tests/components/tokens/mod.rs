@@ -7,7 +7,7 @@ mod table;
 
 use std::rc::Rc;
 
-use api_tokens_portal::api::provide_token_api;
+use api_tokens_portal::api::{ApiError, provide_token_api};
 use api_tokens_portal::tokens::TokensScreen;
 use leptos::prelude::*;
 use token_wire::{Me, TokenStatus};
@@ -51,6 +51,11 @@ async fn reader_screen() -> (FakeApi, Mounted) {
     let api = FakeApi::new(me.clone(), reader_tokens(&me));
     let view = screen(&api, 50).await;
     (api, view)
+}
+
+/// The API's answer to a tenant over its rate limit.
+fn rate_limited(retry_after_secs: u64) -> ApiError {
+    ApiError::RateLimited { retry_after_secs }
 }
 
 /// The table's rows.

@@ -7,7 +7,7 @@ use wasm_bindgen_test::*;
 
 use super::{NOW, cell, reader_screen, row, row_names, rows, screen};
 use crate::support::fake_api::{FakeApi, Op, reader, token};
-use crate::support::{by_id, click, find, find_all, press, settle, text, type_into};
+use crate::support::{by_id, click_and_settle, find, find_all, press, settle, text, type_into};
 
 #[wasm_bindgen_test]
 async fn table_shows_rows_never_and_read_only() {
@@ -83,42 +83,40 @@ async fn columns_sort_through_the_api() {
         Some("none")
     );
     assert_eq!(name_header.get_attribute("scope").as_deref(), Some("col"));
-    click(&by_id(root, "sort-name"));
-    settle().await;
-    let sent = api.lists().last().unwrap().clone();
-    assert_eq!((sent.sort, sent.order), (SortKey::Name, SortOrder::Asc));
-    assert_eq!(
-        name_header.get_attribute("aria-sort").as_deref(),
-        Some("ascending")
-    );
-    assert_eq!(
-        row_names(root),
-        vec!["nightly export", "old script", "siem pull"]
-    );
-
-    click(&by_id(root, "sort-name"));
-    settle().await;
-    assert_eq!(api.lists().last().unwrap().order, SortOrder::Desc);
-    assert_eq!(
-        name_header.get_attribute("aria-sort").as_deref(),
-        Some("descending")
-    );
-    assert_eq!(
-        row_names(root),
-        vec!["siem pull", "old script", "nightly export"]
-    );
-
-    click(&by_id(root, "sort-last_used_at"));
-    settle().await;
-    let sent = api.lists().last().unwrap().clone();
-    assert_eq!(
-        (sent.sort, sent.order),
-        (SortKey::LastUsedAt, SortOrder::Desc)
-    );
-    assert_eq!(
-        name_header.get_attribute("aria-sort").as_deref(),
-        Some("none")
-    );
+    // (button clicked, sort and order sent, the name column's aria-sort, names shown)
+    let steps: [(&str, (SortKey, SortOrder), &str, &[&str]); 3] = [
+        (
+            "sort-name",
+            (SortKey::Name, SortOrder::Asc),
+            "ascending",
+            &["nightly export", "old script", "siem pull"],
+        ),
+        (
+            "sort-name",
+            (SortKey::Name, SortOrder::Desc),
+            "descending",
+            &["siem pull", "old script", "nightly export"],
+        ),
+        (
+            "sort-last_used_at",
+            (SortKey::LastUsedAt, SortOrder::Desc),
+            "none",
+            &[],
+        ),
+    ];
+    for (button, sort_and_order, name_sort, names) in steps {
+        click_and_settle(&by_id(root, button)).await;
+        let sent = api.lists().last().unwrap().clone();
+        assert_eq!((sent.sort, sent.order), sort_and_order, "{button}");
+        assert_eq!(
+            name_header.get_attribute("aria-sort").as_deref(),
+            Some(name_sort),
+            "{button}"
+        );
+        if !names.is_empty() {
+            assert_eq!(row_names(root), names, "{button}");
+        }
+    }
 }
 
 #[wasm_bindgen_test]
@@ -141,18 +139,15 @@ async fn load_more_follows_the_cursor() {
 
     assert_eq!(rows(root).len(), 3);
     assert!(text(&by_id(root, "tokens-summary")).contains("Showing 3 of 7"));
-    click(&by_id(root, "load-more"));
-    settle().await;
+    click_and_settle(&by_id(root, "load-more")).await;
     assert_eq!(api.lists().last().unwrap().cursor.as_deref(), Some("3"));
     assert_eq!(rows(root).len(), 6);
 
     api.fail_once(Op::List, ApiError::Network);
-    click(&by_id(root, "load-more"));
-    settle().await;
+    click_and_settle(&by_id(root, "load-more")).await;
     assert!(text(&by_id(root, "load-more-error")).contains("could not reach the server"));
     assert_eq!(rows(root).len(), 6, "rows stay");
-    click(&by_id(root, "load-more"));
-    settle().await;
+    click_and_settle(&by_id(root, "load-more")).await;
     assert_eq!(rows(root).len(), 7);
     assert!(find(root, "[data-testid=load-more]").is_none(), "last page");
     assert!(find(root, "[data-testid=load-more-error]").is_none());
@@ -167,14 +162,12 @@ async fn empty_state_invites_generating_the_first_token() {
     assert!(text(&empty).contains("No API tokens yet"));
     assert!(find(root, "[data-testid=tokens-table]").is_none());
 
-    click(&by_id(root, "empty-generate-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "empty-generate-button")).await;
     let name = by_id(root, "token-name-input");
     type_into(&name, "first");
     press(&name, "Enter");
     settle().await;
-    click(&by_id(root, "done-button"));
-    settle().await;
+    click_and_settle(&by_id(root, "done-button")).await;
     assert_eq!(row_names(root), vec!["first"]);
     assert!(find(root, "[data-testid=empty-state]").is_none());
 }
