@@ -15,6 +15,7 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 
 use super::AuthError;
+use super::session_store::SessionStore;
 use crate::config::RuntimeConfig;
 
 /// The parts of `/.well-known/openid-configuration` the SPA uses.
@@ -85,11 +86,21 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     answer.body(bytes).map_err(|e| HttpError(e.to_string()))
 }
 
-/// Reads the provider's discovery document for `authority` and checks its issuer.
+/// Prefix of the sessionStorage key of an authority's discovery document: it changes far
+/// more rarely than a tab's session lasts, and sign-in, its answer and every renewal need it.
+pub const DISCOVERY_PREFIX: &str = "portal.auth.discovery.";
+
+/// Reads the provider's discovery document for `authority`, once per tab session, and checks
+/// its issuer.
 pub async fn discover(
     transport: &Transport,
     authority: &str,
 ) -> Result<ProviderMetadata, AuthError> {
+    let key = format!("{DISCOVERY_PREFIX}{}", authority.trim_end_matches('/'));
+    let kept = SessionStore::SessionStorage.get(&key);
+    if let Some(metadata) = kept.and_then(|json| read_metadata(json.as_bytes(), authority).ok()) {
+        return Ok(metadata);
+    }
     let url = format!(
         "{}/.well-known/openid-configuration",
         authority.trim_end_matches('/')
@@ -108,7 +119,14 @@ pub async fn discover(
             response.status()
         )));
     }
-    let metadata: ProviderMetadata = serde_json::from_slice(response.body())
+    let metadata = read_metadata(response.body(), authority)?;
+    SessionStore::SessionStorage.set(&key, &String::from_utf8_lossy(response.body()));
+    Ok(metadata)
+}
+
+/// The metadata in a discovery document whose issuer is `authority`.
+fn read_metadata(json: &[u8], authority: &str) -> Result<ProviderMetadata, AuthError> {
+    let metadata: ProviderMetadata = serde_json::from_slice(json)
         .map_err(|e| AuthError::Protocol(format!("discovery document: {e}")))?;
     if metadata.issuer.trim_end_matches('/') != authority.trim_end_matches('/') {
         return Err(AuthError::Protocol(format!(

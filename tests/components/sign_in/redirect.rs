@@ -4,6 +4,7 @@
 use api_tokens_portal::auth::cache::{ACTIVE_ACCOUNT_KEY, OAUTH_TOKENS_PREFIX};
 use api_tokens_portal::auth::claims::ClaimError;
 use api_tokens_portal::auth::pending::{self, PendingRequest};
+use api_tokens_portal::auth::provider::DISCOVERY_PREFIX;
 use api_tokens_portal::auth::session_store::SessionStore;
 use api_tokens_portal::auth::{Auth, AuthError, now_ms};
 use api_tokens_portal::config::CacheLocation;
@@ -15,7 +16,7 @@ use token_wire::Role;
 use wasm_bindgen_test::*;
 
 use super::{afresh, session_keys, signed_in_afresh};
-use crate::support::fake_provider::{APP, CLIENT_ID, ISSUER, OID, TID, config, query};
+use crate::support::fake_provider::{APP, CLIENT_ID, ISSUER, OID, TID, auth_over, config, query};
 use crate::support::sleep;
 
 #[wasm_bindgen_test]
@@ -56,6 +57,37 @@ async fn sign_in_leaves_for_the_provider_with_pkce_state_and_nonce() {
     assert_eq!(
         q["code_challenge"],
         URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(request.pkce_verifier.as_bytes()))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn discovery_is_read_once_per_tab_session() {
+    let (fake, auth, visited) = afresh(CacheLocation::Memory);
+    let kept = format!("{DISCOVERY_PREFIX}{ISSUER}");
+    SessionStore::SessionStorage.set(&kept, r#"{"issuer": "https://elsewhere.test"}"#);
+    auth.sign_in("/", None).await.unwrap();
+    assert_eq!(
+        *fake.discoveries.borrow(),
+        1,
+        "a kept document of another issuer is read again"
+    );
+
+    // The answer comes to a new page, with a new Auth (and a memory cache).
+    let callback = fake.authorize(&visited.borrow()[0]);
+    let (answered, _) = auth_over(&fake, CacheLocation::Memory);
+    assert_eq!(
+        answered.handle_redirect(&callback).await,
+        Ok(Some("/".into()))
+    );
+    assert_eq!(
+        *fake.discoveries.borrow(),
+        1,
+        "the new page uses the kept document"
+    );
+    assert!(
+        SessionStore::SessionStorage
+            .get(&kept)
+            .is_some_and(|json| json.contains("token_endpoint"))
     );
 }
 

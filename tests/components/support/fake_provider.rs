@@ -85,6 +85,8 @@ pub type Form = HashMap<String, String>;
 /// The fake provider; tests read its requests and set its switches.
 #[derive(Default)]
 pub struct Fake {
+    /// How many times the discovery document was read.
+    pub discoveries: RefCell<u32>,
     /// Every token request's form, in order.
     pub token_requests: RefCell<Vec<Form>>,
     /// code → (PKCE challenge, nonce) as the authorization endpoint would remember them.
@@ -132,6 +134,7 @@ impl Fake {
     async fn answer(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let path = request.uri().path().to_string();
         if path == "/.well-known/openid-configuration" {
+            *self.discoveries.borrow_mut() += 1;
             return Ok(respond(
                 200,
                 json!({
