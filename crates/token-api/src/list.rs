@@ -29,7 +29,7 @@ pub fn token_query(
     full_admin: bool,
     now: i64,
 ) -> Result<TokenQuery, AppError> {
-    let params = ListParams::parse(raw.unwrap_or_default()).map_err(bad_param)?;
+    let mut params = ListParams::parse(raw.unwrap_or_default()).map_err(bad_param)?;
     let owner = params
         .visible_owner(caller_id, full_admin)
         .map_err(|_| AppError::Forbidden(OWNER_FORBIDDEN))?
@@ -39,16 +39,8 @@ pub fn token_query(
         .as_deref()
         .map(|c| decode_token_cursor(c, &params))
         .transpose()?;
-    Ok(TokenQuery {
-        owner,
-        status: params.status,
-        q: params.q,
-        sort: params.sort,
-        order: params.order,
-        limit: params.limit,
-        after,
-        now,
-    })
+    params.owner = owner;
+    Ok(TokenQuery { params, after, now })
 }
 
 /// The parameters of `GET /api/v1/audit?{raw}` and the position its cursor names.
@@ -88,14 +80,14 @@ struct TokenCursor {
 /// The cursor after `row` in a listing by `query`'s sort and order.
 pub fn token_cursor(query: &TokenQuery, row: &TokenRow) -> String {
     use token_wire::SortKey;
-    let k = match query.sort {
+    let k = match query.params.sort {
         SortKey::Name => serde_json::Value::from(row.name.clone()),
         SortKey::CreatedAt => serde_json::Value::from(row.created_at),
         SortKey::LastUsedAt => serde_json::Value::from(row.last_used_at.unwrap_or(-1)),
     };
     let json = serde_json::to_vec(&TokenCursor {
-        s: query.sort,
-        o: query.order,
+        s: query.params.sort,
+        o: query.params.order,
         k,
         i: row.id.clone(),
     })

@@ -80,10 +80,12 @@ pub async fn list_tokens(
         store.list_tokens(&caller.tenant_id, &query),
         store.count_tokens(&caller.tenant_id, &query)
     )?;
-    let next_cursor = list::cut_page(&mut rows, query.limit, |r| list::token_cursor(&query, r));
+    let next_cursor = list::cut_page(&mut rows, query.params.limit, |r| {
+        list::token_cursor(&query, r)
+    });
     Ok(Json(TokenList {
         items: rows.iter().map(|r| token_json(r, now)).collect(),
-        total: counts.of(query.status),
+        total: counts.of(query.params.status),
         next_cursor,
         counts,
     }))

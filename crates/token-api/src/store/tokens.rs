@@ -2,7 +2,9 @@
 //! up by value hash, record use.
 
 use sqlx::{FromRow, Row};
-use token_wire::{AuditAction, MAX_PAGE_SIZE, SortKey, SortOrder, StatusCounts, TokenStatus};
+use token_wire::{
+    AuditAction, ListParams, MAX_PAGE_SIZE, SortKey, SortOrder, StatusCounts, TokenStatus,
+};
 
 use super::audit::{NewAudit, insert_audit};
 use super::changes::record_change;
@@ -55,16 +57,13 @@ pub struct NewToken<'a> {
     pub created_at: i64,
 }
 
-/// Filters, sort and page of a token listing.
+/// A token listing as the store runs it.
 #[derive(Clone, Debug)]
 pub struct TokenQuery {
-    pub owner: Option<String>,
-    pub status: Option<TokenStatus>,
-    pub q: Option<String>,
-    pub sort: SortKey,
-    pub order: SortOrder,
-    /// Rows per page (1–100).
-    pub limit: u32,
+    /// Filters, sort and page size, as the contract defines them; `owner` is already the
+    /// owner the caller may see, and the cursor is decoded into `after`.
+    pub params: ListParams,
+    /// The sort key and id of the previous page's last row.
     pub after: Option<(KeyValue, String)>,
     /// "Now" in Unix ms, for the status filter.
     pub now: i64,
@@ -192,12 +191,12 @@ impl Store {
         q: &TokenQuery,
     ) -> Result<Vec<TokenRow>, sqlx::Error> {
         let (mut filter, mut binds) = token_filter(tenant_id, q, true);
-        let key = match q.sort {
+        let key = match q.params.sort {
             SortKey::Name => "t.name",
             SortKey::CreatedAt => "t.created_at",
             SortKey::LastUsedAt => "COALESCE(t.last_used_at, -1)",
         };
-        let (cmp, dir) = match q.order {
+        let (cmp, dir) = match q.params.order {
             SortOrder::Asc => (">", "ASC"),
             SortOrder::Desc => ("<", "DESC"),
         };
@@ -212,7 +211,7 @@ impl Store {
         }
         let sql = format!(
             "{TOKEN_SELECT}{filter} ORDER BY {key} {dir}, t.id {dir} LIMIT {}",
-            q.limit.clamp(1, MAX_PAGE_SIZE) + 1
+            q.params.limit.clamp(1, MAX_PAGE_SIZE) + 1
         );
         let rows = bind_all(sqlx::query(&sql), &binds)
             .fetch_all(&self.pool)
@@ -275,11 +274,11 @@ fn token_filter(tenant_id: &str, q: &TokenQuery, with_status: bool) -> (String, 
     let mut binds = vec![Bind::Text(tenant_id.to_string())];
     let mut filter =
         String::from(" WHERE t.tenant_id = $1 AND t.kind = 'api' AND t.revoked_at IS NULL");
-    if let Some(owner) = &q.owner {
+    if let Some(owner) = &q.params.owner {
         binds.push(Bind::Text(owner.clone()));
         filter += &format!(" AND t.owner_id = ${}", binds.len());
     }
-    match q.status.filter(|_| with_status) {
+    match q.params.status.filter(|_| with_status) {
         None => {}
         Some(TokenStatus::Generated) => filter += " AND t.last_used_at IS NULL",
         Some(TokenStatus::Active) => {
@@ -291,7 +290,7 @@ fn token_filter(tenant_id: &str, q: &TokenQuery, with_status: bool) -> (String, 
             filter += &format!(" AND t.last_used_at < ${}", binds.len());
         }
     }
-    if let Some(text) = q.q.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(text) = q.params.q.as_deref().filter(|s| !s.is_empty()) {
         let escaped = text
             .to_lowercase()
             .replace('\\', "\\\\")
