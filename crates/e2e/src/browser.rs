@@ -205,6 +205,11 @@ impl Browser {
         }
     }
 
+    /// Waits until nothing matches `css` any more (`what` names the wait in a failure).
+    pub async fn wait_gone(&self, what: &str, css: &str) {
+        self.wait_until(what, async |b| !b.exists(css).await).await;
+    }
+
     /// Polls `check` until it holds, for at most [`WAIT`].
     pub async fn wait_until(&self, what: &str, check: impl AsyncFn(&Browser) -> bool) {
         let deadline = tokio::time::Instant::now() + WAIT;

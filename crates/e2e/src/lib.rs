@@ -41,6 +41,11 @@ pub fn start_stack() -> Running {
         .unwrap_or_else(|e| panic!("the stack did not start: {e}"))
 }
 
+/// Starts [`stack()`] and a browser whose screenshots go to the folder `shots`.
+pub async fn start_with_browser(shots: &str) -> (Running, Browser) {
+    (start_stack(), Browser::start(shots).await)
+}
+
 fn env_path(var: &str) -> PathBuf {
     std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
         panic!("{var} is not set: run the end-to-end tests with `cargo xtask test e2e`")

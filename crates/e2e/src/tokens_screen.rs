@@ -33,9 +33,7 @@ pub async fn wait_loaded(browser: &Browser) {
         )
         .await;
     browser
-        .wait_until("the list to load", async |b| {
-            !b.exists("[data-testid=loading-state]").await
-        })
+        .wait_gone("the list to load", "[data-testid=loading-state]")
         .await;
 }
 
@@ -80,9 +78,7 @@ pub async fn generate(browser: &mut Browser, name: &str) -> String {
 pub async fn close_generate(browser: &Browser, value: &str) {
     browser.click("[data-testid=done-button]").await;
     browser
-        .wait_until("the dialog to close", async |b| {
-            !b.exists("[data-testid=generate-dialog]").await
-        })
+        .wait_gone("the dialog to close", "[data-testid=generate-dialog]")
         .await;
     let html = browser.client.source().await.unwrap();
     assert!(

@@ -41,9 +41,7 @@ async fn a_full_admin_filters_and_revokes_a_readers_token() {
     // Status filter.
     admin.click("[data-testid=status-filter-active]").await;
     admin
-        .wait_until("the Active filter", async |b| {
-            !b.exists(&row("admin automation")).await
-        })
+        .wait_gone("the Active filter", &row("admin automation"))
         .await;
     admin.wait_for(&row("reader script")).await;
     admin.screenshot("status-active").await;
@@ -54,9 +52,7 @@ async fn a_full_admin_filters_and_revokes_a_readers_token() {
     let owner = admin.wait_for("[data-testid=owner-filter]").await;
     owner.select_by_label("Rita Reyes").await.unwrap();
     admin
-        .wait_until("the owner filter", async |b| {
-            !b.exists(&row("admin automation")).await
-        })
+        .wait_gone("the owner filter", &row("admin automation"))
         .await;
     admin.wait_for(&row("reader script")).await;
     admin.screenshot("owner-reader").await;
@@ -75,9 +71,7 @@ async fn a_full_admin_filters_and_revokes_a_readers_token() {
     admin.screenshot("revoke-confirm").await;
     admin.click("[data-testid=confirm-revoke]").await;
     admin
-        .wait_until("the row to go", async |b| {
-            !b.exists(&row("reader script")).await
-        })
+        .wait_gone("the row to go", &row("reader script"))
         .await;
     admin.screenshot("revoked").await;
 

@@ -6,8 +6,7 @@ use e2e::{API_TOKENS_PATH, Browser};
 
 #[tokio::test]
 async fn the_api_tokens_route_renders_in_the_portal_frame() {
-    let stack = e2e::start_stack();
-    let mut browser = Browser::start("shell").await;
+    let (stack, mut browser) = e2e::start_with_browser("shell").await;
     browser
         .open_signed_in(&stack.url(API_TOKENS_PATH), "admin@contoso.test")
         .await;
@@ -45,8 +44,7 @@ async fn the_api_tokens_route_renders_in_the_portal_frame() {
 
 #[tokio::test]
 async fn an_unknown_route_shows_the_not_found_page() {
-    let stack = e2e::start_stack();
-    let mut browser = Browser::start("not-found").await;
+    let (stack, mut browser) = e2e::start_with_browser("not-found").await;
     browser
         .open_signed_in(&stack.url("/no/such/page"), "reader@contoso.test")
         .await;
@@ -61,8 +59,7 @@ async fn an_unknown_route_shows_the_not_found_page() {
 
 #[tokio::test]
 async fn a_missing_or_broken_configuration_shows_a_clear_page() {
-    let stack = e2e::start_stack();
-    let mut browser = Browser::start("config-error").await;
+    let (stack, mut browser) = e2e::start_with_browser("config-error").await;
     let config = stack
         .spa_dir()
         .expect("a copy of the SPA")

@@ -3,12 +3,11 @@
 
 use e2e::session::cached_tokens;
 use e2e::tokens_screen::wait_for_tokens_from_the_api;
-use e2e::{API_TOKENS_PATH, Browser};
+use e2e::API_TOKENS_PATH;
 
 #[tokio::test]
 async fn a_full_admin_signs_in_and_lands_on_the_deep_link() {
-    let stack = e2e::start_stack();
-    let mut browser = Browser::start("sign-in-admin").await;
+    let (stack, mut browser) = e2e::start_with_browser("sign-in-admin").await;
     browser
         .goto(&stack.url(&format!("{API_TOKENS_PATH}?q=ci")))
         .await;
@@ -52,8 +51,7 @@ async fn a_full_admin_signs_in_and_lands_on_the_deep_link() {
 
 #[tokio::test]
 async fn a_security_reader_signs_in_and_a_reload_keeps_the_session() {
-    let stack = e2e::start_stack();
-    let mut browser = Browser::start("sign-in-reader").await;
+    let (stack, mut browser) = e2e::start_with_browser("sign-in-reader").await;
     browser.sign_in_at(&stack, "reader@contoso.test").await;
     browser.wait_for_user("Rita Reyes").await;
     assert_eq!(browser.text(".top-bar .user-role").await, "Security reader");
@@ -79,8 +77,7 @@ async fn a_security_reader_signs_in_and_a_reload_keeps_the_session() {
 
 #[tokio::test]
 async fn a_tampered_state_is_refused_with_a_readable_message() {
-    let stack = e2e::start_stack();
-    let mut browser = Browser::start("tampered-state").await;
+    let (stack, mut browser) = e2e::start_with_browser("tampered-state").await;
     browser.open_login_page(&stack).await;
     browser
         .goto(&stack.url("/auth/callback?code=forged-code&state=forged-state"))
@@ -110,8 +107,7 @@ async fn a_tampered_state_is_refused_with_a_readable_message() {
 
 #[tokio::test]
 async fn a_user_without_a_portal_role_sees_access_denied() {
-    let stack = e2e::start_stack();
-    let mut browser = Browser::start("access-denied").await;
+    let (stack, mut browser) = e2e::start_with_browser("access-denied").await;
     browser.open_login_page(&stack).await;
     browser
         .wait_for("#username")
