@@ -14,12 +14,17 @@ where
     F: FnOnce() -> N + 'static,
     N: IntoView,
 {
-    let document = web_sys::window().unwrap().document().unwrap();
+    let document = document();
     let container = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&container).unwrap();
     let handle = leptos::mount::mount_to(container.clone().unchecked_into(), view);
     handle.forget();
     container
+}
+
+/// The page's document.
+pub fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
 }
 
 /// Clicks an element as a person would.
@@ -57,7 +62,7 @@ where
     F: FnOnce() -> N + 'static,
     N: IntoView + 'static,
 {
-    let document = web_sys::window().unwrap().document().unwrap();
+    let document = document();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     let handle = leptos::mount::mount_to(root.clone().unchecked_into(), view);

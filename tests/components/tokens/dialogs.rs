@@ -6,13 +6,14 @@ use wasm_bindgen_test::*;
 
 use super::{cell, rate_limited, reader_screen, reader_tokens, row, row_names, screen};
 use crate::support::fake_api::{FakeApi, Op, reader};
-use crate::support::{by_id, click, click_and_settle, find, press, settle, sleep, text, type_into};
+use crate::support::{
+    by_id, click, click_and_settle, document, find, press, settle, sleep, text, type_into,
+};
 
 #[wasm_bindgen_test]
 async fn generate_dialog_validates_submits_and_shows_the_value_once() {
     let (api, view) = reader_screen().await;
     let root = &view.root;
-    let document = web_sys::window().unwrap().document().unwrap();
 
     let generate = by_id(root, "generate-button");
     assert!(text(&generate).contains("Generate new token"));
@@ -26,12 +27,12 @@ async fn generate_dialog_validates_submits_and_shows_the_value_once() {
     assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
     let title_id = dialog.get_attribute("aria-labelledby").unwrap();
     assert_eq!(
-        text(&document.get_element_by_id(&title_id).unwrap()),
+        text(&document().get_element_by_id(&title_id).unwrap()),
         "Generate new token"
     );
     let name = by_id(root, "token-name-input");
     assert_eq!(
-        document.active_element(),
+        document().active_element(),
         Some(name.clone()),
         "focus moves into the dialog"
     );
@@ -104,7 +105,7 @@ async fn generate_dialog_validates_submits_and_shows_the_value_once() {
         "closing forgets the value"
     );
     assert_eq!(
-        document.active_element(),
+        document().active_element(),
         Some(generate.clone()),
         "focus goes back"
     );
@@ -176,16 +177,15 @@ async fn generate_errors_keep_the_name() {
 async fn revoke_dialog_names_the_token_and_removes_the_row() {
     let (api, view) = reader_screen().await;
     let root = &view.root;
-    let document = web_sys::window().unwrap().document().unwrap();
 
-    click_and_settle(&by_id(&row(root, "siem pull"), "revoke-button")).await;
+    open_revoke_dialog(root, "siem pull").await;
     let dialog = by_id(root, "revoke-dialog");
     assert_eq!(dialog.get_attribute("role").as_deref(), Some("dialog"));
     assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
     assert_eq!(text(&by_id(root, "revoke-token-name")), "“siem pull”");
     assert!(text(&dialog).contains("any software using it will fail"));
     assert_eq!(
-        document.active_element(),
+        document().active_element(),
         Some(by_id(root, "cancel-revoke")),
         "the safe choice has focus"
     );
@@ -195,7 +195,7 @@ async fn revoke_dialog_names_the_token_and_removes_the_row() {
     assert_eq!(row_names(root).len(), 3, "cancel keeps the token");
     assert!(api.revoked().is_empty());
 
-    click_and_settle(&by_id(&row(root, "siem pull"), "revoke-button")).await;
+    open_revoke_dialog(root, "siem pull").await;
     api.fail_once(Op::Revoke, rate_limited(12));
     click_and_settle(&by_id(root, "confirm-revoke")).await;
     assert!(text(&by_id(root, "revoke-error")).contains("Try again in 12 s"));
@@ -218,8 +218,7 @@ async fn revoke_dialog_names_the_token_and_removes_the_row() {
 async fn tab_stays_inside_a_dialog() {
     let (_api, view) = reader_screen().await;
     let root = &view.root;
-    let document = web_sys::window().unwrap().document().unwrap();
-    click_and_settle(&by_id(&row(root, "old script"), "revoke-button")).await;
+    open_revoke_dialog(root, "old script").await;
     let confirm = by_id(root, "confirm-revoke");
     confirm
         .unchecked_ref::<web_sys::HtmlElement>()
@@ -227,7 +226,7 @@ async fn tab_stays_inside_a_dialog() {
         .unwrap();
     press(&confirm, "Tab");
     assert_eq!(
-        document.active_element(),
+        document().active_element(),
         Some(by_id(root, "cancel-revoke")),
         "Tab wraps to the first button"
     );
@@ -242,7 +241,7 @@ async fn tab_stays_inside_a_dialog() {
         .dispatch_event(&shift_tab)
         .unwrap();
     assert_eq!(
-        document.active_element(),
+        document().active_element(),
         Some(confirm),
         "Shift+Tab wraps to the last"
     );
@@ -250,8 +249,13 @@ async fn tab_stays_inside_a_dialog() {
     settle().await;
     assert!(find(root, "[data-testid=revoke-dialog]").is_none());
     assert_eq!(
-        document.active_element(),
+        document().active_element(),
         Some(by_id(&row(root, "old script"), "revoke-button")),
         "focus returns to the row's button"
     );
+}
+
+/// Clicks *Revoke* in the row of the token called `name` and lets the dialog open.
+async fn open_revoke_dialog(root: &web_sys::Element, name: &str) {
+    click_and_settle(&by_id(&row(root, name), "revoke-button")).await;
 }

@@ -83,11 +83,10 @@ async fn search_is_debounced_and_sent_as_q() {
     assert!(api.lists().is_empty(), "nothing sent while typing");
     sleep(450).await;
     settle().await;
-    let sent = api.lists();
-    assert!(!sent.is_empty());
-    assert!(
-        sent.iter().all(|q| q.q.as_deref() == Some("SIEM")),
-        "only the last text is sent: {sent:?}"
+    assert_every_list_call(
+        &api,
+        |q| q.q.as_deref() == Some("SIEM"),
+        "only the last text is sent",
     );
     assert_eq!(row_names(root), vec!["siem pull"]);
     assert_eq!(
@@ -153,11 +152,10 @@ async fn full_admins_filter_by_owner_and_see_the_owner_column() {
     api.forget_lists();
     choose(&owner, "u-reader");
     settle().await;
-    let sent = api.lists();
-    assert!(!sent.is_empty());
-    assert!(
-        sent.iter().all(|q| q.owner.as_deref() == Some("u-reader")),
-        "{sent:?}"
+    assert_every_list_call(
+        &api,
+        |q| q.owner.as_deref() == Some("u-reader"),
+        "only the chosen owner is sent",
     );
     assert_eq!(row_names(root).len(), 3);
     assert_eq!(
@@ -170,4 +168,12 @@ async fn full_admins_filter_by_owner_and_see_the_owner_column() {
     settle().await;
     assert_eq!(api.lists().last().unwrap().owner, None);
     assert_eq!(row_names(root).len(), 4);
+}
+
+/// Checks that the screen asked for a list at least once since `forget_lists` and that every
+/// call passes `check`; `what` says what is checked.
+fn assert_every_list_call(api: &FakeApi, check: impl Fn(&ListParams) -> bool, what: &str) {
+    let sent = api.lists();
+    assert!(!sent.is_empty(), "no list call: {what}");
+    assert!(sent.iter().all(check), "{what}: {sent:?}");
 }
