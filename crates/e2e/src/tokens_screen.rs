@@ -25,6 +25,14 @@ pub async fn open_as(stack: &Running, username: &str, shots: &str) -> Browser {
     browser
 }
 
+/// Starts the stack (see [`crate::start_stack`]) and a browser signed in as `username` on its
+/// API tokens screen (see [`open_as`]).
+pub async fn start_as(username: &str, shots: &str) -> (Running, Browser) {
+    let stack = crate::start_stack();
+    let browser = open_as(&stack, username, shots).await;
+    (stack, browser)
+}
+
 /// Waits until the list (or its empty state) has loaded.
 pub async fn wait_loaded(browser: &Browser) {
     browser

@@ -4,13 +4,12 @@
 
 use e2e::fantoccini::Locator;
 use e2e::token_api::{close_alert, list_alerts};
-use e2e::tokens_screen::{cell, close_generate, generate, open_as, row, wait_loaded};
+use e2e::tokens_screen::{cell, close_generate, generate, row, start_as, wait_loaded};
 use e2e::{API_TOKENS_PATH, Browser};
 
 #[tokio::test]
 async fn a_reader_generates_copies_and_uses_a_read_only_token() {
-    let stack = e2e::start_stack();
-    let mut browser = open_as(&stack, "reader@contoso.test", "tokens-1-2-reader").await;
+    let (stack, mut browser) = start_as("reader@contoso.test", "tokens-1-2-reader").await;
     browser.screenshot("signed-in").await;
     assert!(
         !browser.exists("[data-testid=owner-filter]").await,

@@ -4,14 +4,13 @@
 
 use e2e::CONTOSO;
 use e2e::token_api::list_alerts;
-use e2e::tokens_screen::{cell, generate_and_close, open_as, row, wait_loaded};
+use e2e::tokens_screen::{cell, generate_and_close, open_as, row, start_as, wait_loaded};
 
 const DEPROVISIONED_OID: &str = "c0000000-0000-4000-8000-000000000009";
 
 #[tokio::test]
 async fn a_full_admin_filters_and_revokes_a_readers_token() {
-    let stack = e2e::start_stack();
-    let mut reader = open_as(&stack, "reader@contoso.test", "tokens-3-reader").await;
+    let (stack, mut reader) = start_as("reader@contoso.test", "tokens-3-reader").await;
     let reader_value = generate_and_close(&mut reader, "reader script").await;
     assert_eq!(list_alerts(&stack, &reader_value).await.0, 200);
 
@@ -94,8 +93,7 @@ async fn a_full_admin_filters_and_revokes_a_readers_token() {
 
 #[tokio::test]
 async fn another_tenant_sees_none_of_the_first_tenants_tokens() {
-    let stack = e2e::start_stack();
-    let mut admin = open_as(&stack, "admin@contoso.test", "tokens-4-contoso").await;
+    let (stack, mut admin) = start_as("admin@contoso.test", "tokens-4-contoso").await;
     generate_and_close(&mut admin, "contoso only").await;
     admin.screenshot("contoso-token").await;
 
@@ -110,8 +108,7 @@ async fn another_tenant_sees_none_of_the_first_tenants_tokens() {
 
 #[tokio::test]
 async fn a_deprovisioned_users_token_stays_listed_and_is_refused() {
-    let stack = e2e::start_stack();
-    let mut user = open_as(&stack, "deprovisioned@contoso.test", "tokens-5-user").await;
+    let (stack, mut user) = start_as("deprovisioned@contoso.test", "tokens-5-user").await;
     let value = generate_and_close(&mut user, "leaver job").await;
     user.screenshot("before-deprovisioning").await;
     user.close().await;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use e2e::session::{cached_tokens, edit_cached_tokens};
 use e2e::tokens_screen::{
-    generate_and_close, open_as, row, wait_for_tokens_from_the_api, wait_loaded,
+    generate_and_close, row, start_as, wait_for_tokens_from_the_api, wait_loaded,
 };
 use e2e::{API_TOKENS_PATH, Browser};
 use serde_json::Value;
@@ -66,8 +66,7 @@ async fn an_expired_access_token_is_renewed_silently() {
 
 #[tokio::test]
 async fn a_refused_access_token_is_renewed_silently() {
-    let stack = e2e::start_stack();
-    let mut browser = open_as(&stack, "operator@contoso.test", "tokens-401-renewal").await;
+    let (_stack, mut browser) = start_as("operator@contoso.test", "tokens-401-renewal").await;
     generate_and_close(&mut browser, "kept across renewal").await;
 
     // Spoil the cached access token while keeping it "fresh": the API answers 401, and the
