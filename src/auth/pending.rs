@@ -1,7 +1,8 @@
 //! Sign-in requests in flight: `state`, `nonce`, PKCE verifier and the deep link, kept in
 //! sessionStorage under the `state` and taken out exactly once when the provider answers.
 
-use oauth2::{CsrfToken, PkceCodeChallenge};
+use base64::Engine as _;
+use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use serde::{Deserialize, Serialize};
 
 use super::session_store::SessionStore;
@@ -27,16 +28,27 @@ impl PendingRequest {
     /// A new request with random `state`, `nonce` and PKCE S256 verifier; returns the
     /// challenge to send with it.
     pub fn new(return_to: &str, now_ms: f64) -> (PendingRequest, PkceCodeChallenge) {
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let verifier = PkceCodeVerifier::new(random_string());
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
         let request = PendingRequest {
-            state: CsrfToken::new_random().secret().clone(),
-            nonce: CsrfToken::new_random().secret().clone(),
+            state: random_string(),
+            nonce: random_string(),
             pkce_verifier: verifier.secret().clone(),
             return_to: safe_return_path(return_to),
             created_at_ms: now_ms as u64,
         };
         (request, challenge)
     }
+}
+
+/// 32 random bytes from the browser's `crypto.getRandomValues`, base64url-encoded: what
+/// `oauth2`'s `new_random` makes, without the `rand` generator in the bundle.
+fn random_string() -> String {
+    let mut bytes = [0u8; 32];
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    let filled = crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    assert!(filled, "the browser has no crypto.getRandomValues");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// `path` if it is a same-origin path, else `/`: the deep link can never send the user to

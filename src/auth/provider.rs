@@ -116,7 +116,7 @@ pub async fn discover(
     if !response.status().is_success() {
         return Err(AuthError::Protocol(format!(
             "discovery answered HTTP {}",
-            response.status()
+            response.status().as_u16()
         )));
     }
     let metadata = read_metadata(response.body(), authority)?;

@@ -80,13 +80,15 @@ where
     I: IntoIterator,
     I::Item: AsRef<str>,
 {
-    let mut roles: Vec<Role> = wids
+    // Filtering `Role::ALL` keeps its order without a sort (whose code the SPA would carry).
+    let wids: Vec<I::Item> = wids.into_iter().collect();
+    Role::ALL
         .into_iter()
-        .filter_map(|w| Role::from_wid(w.as_ref()))
-        .collect();
-    roles.sort_by_key(|r| Role::ALL.iter().position(|a| a == r));
-    roles.dedup();
-    roles
+        .filter(|r| {
+            wids.iter()
+                .any(|w| r.wid().eq_ignore_ascii_case(w.as_ref()))
+        })
+        .collect()
 }
 
 /// The name a user is shown by: the `name` claim, else `preferred_username`, else the user id
