@@ -1,8 +1,8 @@
 //! Command line: `token-api serve` and `token-api users deprovision|restore`.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
 
 /// The token API server.
 #[derive(Debug, Parser)]
@@ -53,25 +53,8 @@ pub struct ServeArgs {
     pub listen: String,
     #[command(flatten)]
     pub database: DatabaseArgs,
-    /// OpenID issuer URL.
-    #[arg(long, env = "OIDC_ISSUER")]
-    pub issuer: Option<String>,
-    /// Expected `aud` of access tokens.
-    #[arg(long, env = "OIDC_AUDIENCE")]
-    pub audience: Option<String>,
-    /// A built SPA (`dist/`) to serve.
-    #[arg(long, env = "SPA_DIR")]
-    pub spa_dir: Option<PathBuf>,
-    /// Tenant portal URL template; `{tenant}` is replaced by the tenant id.
-    #[arg(
-        long,
-        env = "PORTAL_URL_TEMPLATE",
-        default_value = token_wire::DEFAULT_PORTAL_URL_TEMPLATE
-    )]
-    pub portal_url_template: String,
-    /// Token-authenticated calls per tenant per minute.
-    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
-    pub rate_limit_per_minute: u32,
+    #[command(flatten)]
+    pub config: Config,
 }
 
 /// A user of a tenant.

@@ -3,25 +3,40 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Settings of a running server.
-#[derive(Clone, Debug)]
+/// Settings of a running server; `token-api serve` reads them from its options and
+/// environment (see [`crate::cli::ServeArgs`]).
+#[derive(Clone, Debug, clap::Args)]
 pub struct Config {
-    /// OpenID issuer; discovery is read from `{issuer}/.well-known/openid-configuration`.
+    /// OpenID issuer URL; discovery is read from `{issuer}/.well-known/openid-configuration`.
+    #[arg(long, env = "OIDC_ISSUER")]
     pub issuer: Option<String>,
     /// Expected `aud` of access tokens.
+    #[arg(long, env = "OIDC_AUDIENCE")]
     pub audience: Option<String>,
     /// A built SPA (`dist/`) to serve.
+    #[arg(long, env = "SPA_DIR")]
     pub spa_dir: Option<PathBuf>,
-    /// Tenant portal URL; `{tenant}` is replaced by the tenant id.
+    /// Tenant portal URL template; `{tenant}` is replaced by the tenant id.
+    #[arg(
+        long,
+        env = "PORTAL_URL_TEMPLATE",
+        default_value = token_wire::DEFAULT_PORTAL_URL_TEMPLATE
+    )]
     pub portal_url_template: String,
     /// API-token-authenticated calls a tenant may make per minute.
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_per_minute: u32,
     /// How often the change log is polled to invalidate cached API tokens (the
     /// cross-instance revocation bound).
+    #[arg(skip = CHANGE_POLL_INTERVAL)]
     pub change_poll_interval: Duration,
     /// How often coalesced last-used writes are flushed (at most one minute).
+    #[arg(skip = LAST_USED_FLUSH_INTERVAL)]
     pub last_used_flush_interval: Duration,
 }
+
+const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(2);
+const LAST_USED_FLUSH_INTERVAL: Duration = Duration::from_secs(15);
 
 impl Default for Config {
     fn default() -> Self {
@@ -31,8 +46,8 @@ impl Default for Config {
             spa_dir: None,
             portal_url_template: token_wire::DEFAULT_PORTAL_URL_TEMPLATE.into(),
             rate_limit_per_minute: token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE,
-            change_poll_interval: Duration::from_secs(2),
-            last_used_flush_interval: Duration::from_secs(15),
+            change_poll_interval: CHANGE_POLL_INTERVAL,
+            last_used_flush_interval: LAST_USED_FLUSH_INTERVAL,
         }
     }
 }

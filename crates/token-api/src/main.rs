@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use token_api::cli::{Cli, Command, ServeArgs, UsersCommand};
-use token_api::{AppState, Config, Store};
+use token_api::{AppState, Store};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -34,15 +34,7 @@ async fn main() -> ExitCode {
 
 async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::connect(&args.database.database_url).await?;
-    let config = Config {
-        issuer: args.issuer,
-        audience: args.audience,
-        spa_dir: args.spa_dir,
-        portal_url_template: args.portal_url_template,
-        rate_limit_per_minute: args.rate_limit_per_minute,
-        ..Config::default()
-    };
-    let state = AppState::new(store.clone(), config)?;
+    let state = AppState::new(store.clone(), args.config)?;
     let listener = TcpListener::bind(&args.listen).await?;
     let addr = listener.local_addr()?;
     println!("listening on http://{addr}");
