@@ -46,6 +46,35 @@ pub async fn start_with_browser(shots: &str) -> (Running, Browser) {
     (start_stack(), Browser::start(shots).await)
 }
 
+/// Starts [`stack()`] and a browser on the provider's login page (see
+/// [`Browser::open_login_page`]).
+pub async fn start_at_login_page(shots: &str) -> (Running, Browser) {
+    let (stack, browser) = start_with_browser(shots).await;
+    browser.open_login_page(&stack).await;
+    (stack, browser)
+}
+
+/// Starts [`stack()`] and a browser signed in there as `username` (see
+/// [`Browser::sign_in_at`]), once the top bar names them `display_name`.
+pub async fn start_signed_in(
+    shots: &str,
+    username: &str,
+    display_name: &str,
+) -> (Running, Browser) {
+    let (stack, browser) = start_with_browser(shots).await;
+    browser.sign_in_at(&stack, username).await;
+    browser.wait_for_user(display_name).await;
+    (stack, browser)
+}
+
+/// Starts [`stack()`] and a browser that opens `path` there, signing in as `username` (see
+/// [`Browser::open_signed_in`]).
+pub async fn start_and_open(shots: &str, path: &str, username: &str) -> (Running, Browser) {
+    let (stack, browser) = start_with_browser(shots).await;
+    browser.open_signed_in(&stack.url(path), username).await;
+    (stack, browser)
+}
+
 fn env_path(var: &str) -> PathBuf {
     std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
         panic!("{var} is not set: run the end-to-end tests with `cargo xtask test e2e`")

@@ -138,9 +138,8 @@ async fn the_memory_cache_keeps_no_token_in_session_storage() {
 
 #[tokio::test]
 async fn sign_out_ends_the_session_at_the_provider() {
-    let (stack, mut browser) = e2e::start_with_browser("sign-out").await;
-    browser.sign_in_at(&stack, "secadmin@contoso.test").await;
-    browser.wait_for_user("Sara Davis").await;
+    let (stack, mut browser) =
+        e2e::start_signed_in("sign-out", "secadmin@contoso.test", "Sara Davis").await;
 
     browser.click(".top-bar .sign-out").await;
     browser

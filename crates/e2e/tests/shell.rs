@@ -6,10 +6,8 @@ use e2e::{API_TOKENS_PATH, Browser};
 
 #[tokio::test]
 async fn the_api_tokens_route_renders_in_the_portal_frame() {
-    let (stack, mut browser) = e2e::start_with_browser("shell").await;
-    browser
-        .open_signed_in(&stack.url(API_TOKENS_PATH), "admin@contoso.test")
-        .await;
+    let (_stack, mut browser) =
+        e2e::start_and_open("shell", API_TOKENS_PATH, "admin@contoso.test").await;
 
     browser.wait_for("[data-testid=api-tokens]").await;
     assert!(
@@ -44,10 +42,8 @@ async fn the_api_tokens_route_renders_in_the_portal_frame() {
 
 #[tokio::test]
 async fn an_unknown_route_shows_the_not_found_page() {
-    let (stack, mut browser) = e2e::start_with_browser("not-found").await;
-    browser
-        .open_signed_in(&stack.url("/no/such/page"), "reader@contoso.test")
-        .await;
+    let (_stack, mut browser) =
+        e2e::start_and_open("not-found", "/no/such/page", "reader@contoso.test").await;
     browser
         .wait_for_text(".not-found h1", "Page not found")
         .await;

@@ -1,9 +1,9 @@
 //! Signing in end to end: the built SPA, the real token API and the local OpenID provider's
 //! real login page, in headless Chromium; who gets in, and a forged answer that does not.
 
+use e2e::API_TOKENS_PATH;
 use e2e::session::cached_tokens;
 use e2e::tokens_screen::wait_for_tokens_from_the_api;
-use e2e::API_TOKENS_PATH;
 
 #[tokio::test]
 async fn a_full_admin_signs_in_and_lands_on_the_deep_link() {
@@ -51,9 +51,8 @@ async fn a_full_admin_signs_in_and_lands_on_the_deep_link() {
 
 #[tokio::test]
 async fn a_security_reader_signs_in_and_a_reload_keeps_the_session() {
-    let (stack, mut browser) = e2e::start_with_browser("sign-in-reader").await;
-    browser.sign_in_at(&stack, "reader@contoso.test").await;
-    browser.wait_for_user("Rita Reyes").await;
+    let (_stack, mut browser) =
+        e2e::start_signed_in("sign-in-reader", "reader@contoso.test", "Rita Reyes").await;
     assert_eq!(browser.text(".top-bar .user-role").await, "Security reader");
     assert!(browser.current_url().await.ends_with(API_TOKENS_PATH));
     wait_for_tokens_from_the_api(&browser).await;
@@ -77,8 +76,7 @@ async fn a_security_reader_signs_in_and_a_reload_keeps_the_session() {
 
 #[tokio::test]
 async fn a_tampered_state_is_refused_with_a_readable_message() {
-    let (stack, mut browser) = e2e::start_with_browser("tampered-state").await;
-    browser.open_login_page(&stack).await;
+    let (stack, mut browser) = e2e::start_at_login_page("tampered-state").await;
     browser
         .goto(&stack.url("/auth/callback?code=forged-code&state=forged-state"))
         .await;
@@ -99,7 +97,6 @@ async fn a_tampered_state_is_refused_with_a_readable_message() {
     browser.screenshot("sign-in-failed").await;
 
     browser.click(".try-again").await;
-    browser.wait_for("#username").await;
     browser.sign_in("reader@contoso.test").await;
     browser.wait_for_user("Rita Reyes").await;
     browser.close().await;
@@ -107,8 +104,7 @@ async fn a_tampered_state_is_refused_with_a_readable_message() {
 
 #[tokio::test]
 async fn a_user_without_a_portal_role_sees_access_denied() {
-    let (stack, mut browser) = e2e::start_with_browser("access-denied").await;
-    browser.open_login_page(&stack).await;
+    let (_stack, mut browser) = e2e::start_at_login_page("access-denied").await;
     browser
         .wait_for("#username")
         .await
