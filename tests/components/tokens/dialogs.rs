@@ -178,8 +178,7 @@ async fn revoke_dialog_names_the_token_and_removes_the_row() {
     let (api, view) = reader_screen().await;
     let root = &view.root;
 
-    open_revoke_dialog(root, "siem pull").await;
-    let dialog = by_id(root, "revoke-dialog");
+    let dialog = open_revoke_dialog(root, "siem pull").await;
     assert_eq!(dialog.get_attribute("role").as_deref(), Some("dialog"));
     assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
     assert_eq!(text(&by_id(root, "revoke-token-name")), "“siem pull”");
@@ -255,7 +254,8 @@ async fn tab_stays_inside_a_dialog() {
     );
 }
 
-/// Clicks *Revoke* in the row of the token called `name` and lets the dialog open.
-async fn open_revoke_dialog(root: &web_sys::Element, name: &str) {
+/// Clicks *Revoke* in the row of the token called `name`; returns the dialog it opens.
+async fn open_revoke_dialog(root: &web_sys::Element, name: &str) -> web_sys::Element {
     click_and_settle(&by_id(&row(root, name), "revoke-button")).await;
+    by_id(root, "revoke-dialog")
 }
