@@ -92,8 +92,9 @@ async fn a_broken_configuration_is_explained_not_blank() {
 
 #[wasm_bindgen_test]
 async fn a_failed_sign_in_offers_to_try_again_and_says_why_that_fails_too() {
+    // An authority no other test has discovered: no document kept in sessionStorage for it.
     let config = RuntimeConfig {
-        authority: "https://idp.test".into(),
+        authority: "https://unreachable-idp.test".into(),
         client_id: "c".into(),
         scopes: vec!["openid".into()],
         api_base_url: "https://portal.test".into(),
