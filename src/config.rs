@@ -3,25 +3,24 @@
 //! The same built `dist/` works against Microsoft Entra ID and the local provider: only this
 //! file differs (`cargo xtask dev` writes the local one).
 
-use serde::Deserialize;
+use crate::json::{JsonError, Object};
 
 /// Where the configuration is served.
 pub const CONFIG_URL: &str = "/config.json";
 
 /// Where the token cache lives, as MSAL's `cacheLocation`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CacheLocation {
-    /// Survives reloads, dies with the tab.
+    /// `"sessionStorage"` (the default): survives reloads, dies with the tab.
     #[default]
-    #[serde(rename = "sessionStorage")]
     SessionStorage,
-    /// Dies with the page: every load signs in again (silently while the provider session lasts).
-    #[serde(rename = "memory", alias = "memoryStorage")]
+    /// `"memory"` (or `"memoryStorage"`): dies with the page; every load signs in again
+    /// (silently while the provider session lasts).
     Memory,
 }
 
 /// The SPA's runtime configuration.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuntimeConfig {
     /// The OpenID issuer; discovery is read from `{authority}/.well-known/openid-configuration`.
     pub authority: String,
@@ -37,7 +36,6 @@ pub struct RuntimeConfig {
     /// Where the provider sends the browser after sign-out.
     pub post_logout_redirect_uri: String,
     /// Where the token cache lives.
-    #[serde(default)]
     pub cache_location: CacheLocation,
 }
 
@@ -55,8 +53,7 @@ pub enum ConfigError {
 impl RuntimeConfig {
     /// Parses and checks the JSON text of `/config.json`.
     pub fn parse(json: &str) -> Result<Self, ConfigError> {
-        let mut config: RuntimeConfig =
-            serde_json::from_str(json).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut config = Self::read(json).map_err(|e| ConfigError::Invalid(e.to_string()))?;
         for (name, value) in [
             ("authority", &mut config.authority),
             ("api_base_url", &mut config.api_base_url),
@@ -84,6 +81,24 @@ impl RuntimeConfig {
             return Err(ConfigError::Invalid("scopes must include openid".into()));
         }
         Ok(config)
+    }
+
+    fn read(json: &str) -> Result<Self, JsonError> {
+        let o = Object::parse(json)?;
+        let cache_location = match o.opt_str("cache_location")?.as_deref() {
+            None | Some("sessionStorage") => CacheLocation::SessionStorage,
+            Some("memory" | "memoryStorage") => CacheLocation::Memory,
+            Some(other) => return Err(JsonError(format!("unknown cache_location `{other}`"))),
+        };
+        Ok(RuntimeConfig {
+            authority: o.str("authority")?,
+            client_id: o.str("client_id")?,
+            scopes: o.strings("scopes")?,
+            api_base_url: o.str("api_base_url")?,
+            redirect_uri: o.str("redirect_uri")?,
+            post_logout_redirect_uri: o.str("post_logout_redirect_uri")?,
+            cache_location,
+        })
     }
 
     /// Loads [`CONFIG_URL`] from the app's origin.

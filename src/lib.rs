@@ -9,6 +9,7 @@
 //! | [`config`] | `/config.json` |
 //! | [`api`] | the token API: trait, HTTP client, errors, Leptos context |
 //! | [`frame`] | top bar, help menu, left navigation and the frame's state |
+//! | [`json`] | JSON through the browser's `JSON.parse`/`JSON.stringify` |
 //! | [`pages`] | routed pages |
 //! | [`tokens`] | the API tokens screen |
 //! | [`ui`] | shared UI pieces: modal, status pages, icons |
@@ -21,6 +22,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod frame;
+pub mod json;
 pub mod pages;
 pub mod tokens;
 pub mod ui;

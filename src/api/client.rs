@@ -6,6 +6,7 @@ use gloo_net::http::{Method, RequestBuilder, Response};
 use token_wire::query::encode_component;
 use token_wire::{CreateToken, CreatedToken, ListParams, Me, Problem, TokenList};
 
+use super::wire::{self, FromJson};
 use super::{ApiError, ApiFuture, TokenApi};
 
 /// Where [`HttpApi`] gets the bearer credential: the sign-in layer.
@@ -74,25 +75,28 @@ impl HttpInner {
             .header("Accept", "application/json, application/problem+json")
             .header("Authorization", &format!("Bearer {access_token}"));
         let request = match body {
-            Some(body) => builder.json(body),
+            Some(body) => builder
+                .header("Content-Type", "application/json")
+                .body(wire::create_token(body)),
             None => builder.build(),
         }
         .map_err(|_| ApiError::Network)?;
         request.send().await.map_err(|_| ApiError::Network)
     }
 
-    async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-        response
-            .json()
-            .await
-            .map_err(|e| ApiError::Server(format!("unexpected answer ({e})")))
+    async fn json<T: FromJson>(response: Response) -> Result<T, ApiError> {
+        let text = response.text().await.map_err(|_| ApiError::Network)?;
+        wire::parse(&text).map_err(|e| ApiError::Server(format!("unexpected answer ({e})")))
     }
 }
 
 async fn error_of(response: Response) -> ApiError {
     let status = response.status();
     let retry_after = response.headers().get("retry-after");
-    let problem = response.json::<Problem>().await.ok();
+    let problem = match response.text().await {
+        Ok(text) => wire::parse::<Problem>(&text).ok(),
+        Err(_) => None,
+    };
     ApiError::from_problem(status, problem, retry_after.as_deref())
 }
 

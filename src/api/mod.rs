@@ -8,6 +8,7 @@ mod client;
 mod context;
 mod error;
 mod signed_in;
+pub mod wire;
 
 use std::future::Future;
 use std::pin::Pin;

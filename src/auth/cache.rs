@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::claims::IdClaims;
 use super::session_store::SessionStore;
+use crate::json::{JsonError, Object};
 
 /// Key of the active account's cache key.
 pub const ACTIVE_ACCOUNT_KEY: &str = "portal.auth.active";
@@ -42,6 +43,30 @@ pub fn access_token_times(now_ms: f64, expires_in_s: Option<u64>) -> (u64, u64) 
 }
 
 impl OAuthTokens {
+    /// Reads the tokens from a JSON object, as serde would (the derives define the format).
+    fn read(o: &Object) -> Result<OAuthTokens, JsonError> {
+        Ok(OAuthTokens {
+            access_token: o.str("access_token")?,
+            expires_at_ms: o.uint("expires_at_ms")?,
+            renew_at_ms: o.uint("renew_at_ms")?,
+            refresh_token: o.opt_str("refresh_token")?,
+            id_token: o.str("id_token")?,
+            claims: IdClaims::read(&o.object("claims")?)?,
+        })
+    }
+
+    /// The tokens as a JSON object, as serde would write them.
+    fn write(&self) -> Object {
+        let o = Object::default();
+        o.set_str("access_token", &self.access_token)
+            .set_num("expires_at_ms", self.expires_at_ms as f64)
+            .set_num("renew_at_ms", self.renew_at_ms as f64)
+            .set_opt_str("refresh_token", self.refresh_token.as_deref())
+            .set_str("id_token", &self.id_token)
+            .set_object("claims", &self.claims.write());
+        o
+    }
+
     /// Whether the access token can be used as it is at `now_ms`.
     pub fn is_fresh(&self, now_ms: f64) -> bool {
         now_ms < self.renew_at_ms as f64 && now_ms < self.expires_at_ms as f64
@@ -65,7 +90,7 @@ impl OAuthTokenCache {
             self.store.get(ACTIVE_ACCOUNT_KEY)?
         );
         let json = self.store.get(&key)?;
-        match serde_json::from_str(&json) {
+        match Object::parse(&json).and_then(|o| OAuthTokens::read(&o)) {
             Ok(tokens) => Some(tokens),
             Err(_) => {
                 self.store.remove(&key);
@@ -77,11 +102,10 @@ impl OAuthTokenCache {
     /// Stores `tokens` and makes their account the active one.
     pub fn save(&self, tokens: &OAuthTokens) {
         let account = tokens.claims.account_key();
-        if let Ok(json) = serde_json::to_string(tokens) {
-            self.store
-                .set(&format!("{OAUTH_TOKENS_PREFIX}{account}"), &json);
-            self.store.set(ACTIVE_ACCOUNT_KEY, &account);
-        }
+        let json = tokens.write().stringify();
+        self.store
+            .set(&format!("{OAUTH_TOKENS_PREFIX}{account}"), &json);
+        self.store.set(ACTIVE_ACCOUNT_KEY, &account);
     }
 
     /// Forgets every account.

@@ -4,10 +4,10 @@
 //! (OIDC Core 3.1.3.7, item 6); `iss`, `aud`, `nonce` and `exp` are still checked.
 
 use base64::Engine as _;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::Account;
+use crate::json::{JsonError, Object};
 
 /// Clock skew tolerated on `exp`, in seconds (MSAL's default).
 pub const CLOCK_SKEW_S: i64 = 300;
@@ -89,8 +89,8 @@ pub struct Expected<'a> {
     pub now_s: i64,
 }
 
-/// Decodes the payload of a compact JWT without checking its signature.
-pub fn decode_payload<T: DeserializeOwned>(jwt: &str) -> Result<T, ClaimError> {
+/// Decodes the claims in the payload of a compact JWT without checking its signature.
+pub fn decode_payload(jwt: &str) -> Result<IdClaims, ClaimError> {
     let mut parts = jwt.split('.');
     let (Some(_header), Some(payload), Some(_signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -102,15 +102,58 @@ pub fn decode_payload<T: DeserializeOwned>(jwt: &str) -> Result<T, ClaimError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .map_err(|e| ClaimError::Malformed(e.to_string()))?;
-    serde_json::from_slice(&bytes).map_err(|e| ClaimError::Malformed(e.to_string()))
+    Object::parse(&String::from_utf8_lossy(&bytes))
+        .and_then(|o| IdClaims::read(&o))
+        .map_err(|e| ClaimError::Malformed(e.to_string()))
 }
 
 impl IdClaims {
     /// Decodes `id_token` and checks it against `expected`.
     pub fn from_id_token(id_token: &str, expected: Expected<'_>) -> Result<IdClaims, ClaimError> {
-        let claims: IdClaims = decode_payload(id_token)?;
+        let claims = decode_payload(id_token)?;
         claims.check(expected)?;
         Ok(claims)
+    }
+
+    /// Reads the claims from a JSON object, as serde would (the derives define the format).
+    pub fn read(o: &Object) -> Result<IdClaims, JsonError> {
+        let aud = match o.opt_str("aud") {
+            Ok(one) => Audience::One(one.ok_or_else(|| JsonError("missing field `aud`".into()))?),
+            Err(_) => Audience::Many(o.strings("aud")?),
+        };
+        Ok(IdClaims {
+            iss: o.str("iss")?,
+            aud,
+            azp: o.opt_str("azp")?,
+            exp: o.int("exp")?,
+            sub: o.str("sub")?,
+            nonce: o.opt_str("nonce")?,
+            tid: o.opt_str("tid")?,
+            oid: o.opt_str("oid")?,
+            name: o.opt_str("name")?,
+            preferred_username: o.opt_str("preferred_username")?,
+            wids: o.strings("wids")?,
+        })
+    }
+
+    /// The claims as a JSON object, as serde would write them.
+    pub fn write(&self) -> Object {
+        let o = Object::default();
+        o.set_str("iss", &self.iss);
+        match &self.aud {
+            Audience::One(one) => o.set_str("aud", one),
+            Audience::Many(many) => o.set_strings("aud", many),
+        };
+        o.set_opt_str("azp", self.azp.as_deref())
+            .set_num("exp", self.exp as f64)
+            .set_str("sub", &self.sub)
+            .set_opt_str("nonce", self.nonce.as_deref())
+            .set_opt_str("tid", self.tid.as_deref())
+            .set_opt_str("oid", self.oid.as_deref())
+            .set_opt_str("name", self.name.as_deref())
+            .set_opt_str("preferred_username", self.preferred_username.as_deref())
+            .set_strings("wids", &self.wids);
+        o
     }
 
     /// The checks of OIDC Core 3.1.3.7 that do not need the signature.

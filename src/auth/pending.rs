@@ -6,6 +6,7 @@ use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use serde::{Deserialize, Serialize};
 
 use super::session_store::SessionStore;
+use crate::json::Object;
 
 /// Prefix of the sessionStorage keys of pending requests.
 pub const PREFIX: &str = "portal.auth.request.";
@@ -64,9 +65,14 @@ pub fn safe_return_path(path: &str) -> String {
 
 /// Keeps `request` until its answer arrives.
 pub fn save(store: &SessionStore, request: &PendingRequest) {
-    if let Ok(json) = serde_json::to_string(request) {
-        store.set(&format!("{PREFIX}{}", request.state), &json);
-    }
+    let json = Object::default()
+        .set_str("state", &request.state)
+        .set_str("nonce", &request.nonce)
+        .set_str("pkce_verifier", &request.pkce_verifier)
+        .set_str("return_to", &request.return_to)
+        .set_num("created_at_ms", request.created_at_ms as f64)
+        .stringify();
+    store.set(&format!("{PREFIX}{}", request.state), &json);
 }
 
 /// Takes the request of `state` out of `store`: a second call with the same state, an
@@ -76,7 +82,7 @@ pub fn take(store: &SessionStore, state: &str, now_ms: f64) -> Option<PendingReq
     for key in store.keys(PREFIX) {
         let stale = store
             .get(&key)
-            .and_then(|json| serde_json::from_str::<PendingRequest>(&json).ok())
+            .and_then(|json| read(&json))
             .is_none_or(|r| now_ms - r.created_at_ms as f64 > MAX_AGE_MS);
         if stale {
             store.remove(&key);
@@ -88,6 +94,18 @@ pub fn take(store: &SessionStore, state: &str, now_ms: f64) -> Option<PendingReq
     let key = format!("{PREFIX}{state}");
     let json = store.get(&key)?;
     store.remove(&key);
-    let request: PendingRequest = serde_json::from_str(&json).ok()?;
+    let request = read(&json)?;
     (request.state == state).then_some(request)
+}
+
+/// Reads a kept request, as serde would (the derives define the format).
+fn read(json: &str) -> Option<PendingRequest> {
+    let o = Object::parse(json).ok()?;
+    Some(PendingRequest {
+        state: o.str("state").ok()?,
+        nonce: o.str("nonce").ok()?,
+        pkce_verifier: o.str("pkce_verifier").ok()?,
+        return_to: o.str("return_to").ok()?,
+        created_at_ms: o.uint("created_at_ms").ok()?,
+    })
 }

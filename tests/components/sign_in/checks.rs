@@ -147,7 +147,7 @@ fn a_good_id_token_passes_and_gives_the_account() {
     );
     let mut two = id_claims(None);
     two["wids"] = json!([READER, GLOBAL_ADMIN, READER]);
-    let roles = decode_payload::<IdClaims>(&jwt(&two))
+    let roles = decode_payload(&jwt(&two))
         .unwrap()
         .account()
         .roles;
