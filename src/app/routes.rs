@@ -39,7 +39,9 @@ pub fn use_route() -> Memo<Route> {
                 redirect.to_string()
             }
             _ => {
-                set_address(to, replace);
+                if to != current_path() {
+                    set_address(to, replace);
+                }
                 to.to_string()
             }
         };
