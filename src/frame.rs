@@ -59,13 +59,13 @@ pub fn UserMenu(
         })
     };
     view! {
-        <Show when=move || account.with(Option::is_some)>
+        {move || account.with(Option::is_some).then(|| view! {
             <div class="user" data-testid="user" title=username>
                 <span class="user-name">{name}</span>
                 <span class="user-role">{roles}</span>
             </div>
             <button class="button sign-out" on:click=move |_| on_sign_out.run(())>"Sign out"</button>
-        </Show>
+        })}
     }
 }
 
@@ -106,7 +106,7 @@ pub fn HelpMenu(
             >
                 "?"
             </button>
-            <Show when=move || open.get()>
+            {move || open.get().then(|| view! {
                 <div class="menu-list" role="menu">
                     <button
                         role="menuitem"
@@ -119,8 +119,8 @@ pub fn HelpMenu(
                         "About"
                     </button>
                 </div>
-            </Show>
-            <Show when=move || about.get()>
+            })}
+            {move || about.get().then(|| view! {
                 <div class="about-panel" role="dialog" aria-label="About">
                     <h2>"About " {PRODUCT_NAME}</h2>
                     <p>
@@ -131,7 +131,7 @@ pub fn HelpMenu(
                     </p>
                     <button class="button" on:click=move |_| set_about.set(false)>"Close"</button>
                 </div>
-            </Show>
+            })}
         </div>
     }
 }

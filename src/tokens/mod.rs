@@ -132,18 +132,16 @@ pub fn TokensView(
         <div class="tokens-toolbar" role="search" aria-label="Filter tokens">
             <StatusFilter state />
             <SearchBox state />
-            <Show when=move || full_admin>
-                <OwnerFilter state me_id=me.with_value(|m| m.user_id.clone()) />
-            </Show>
+            {full_admin.then(|| view! { <OwnerFilter state me_id=me.with_value(|m| m.user_id.clone()) /> })}
         </div>
         <TokensBody state me open_generate on_revoke=Callback::new(move |t| revoking.set(Some(t))) />
-        <Show when=move || generating.get()>
+        {move || generating.get().then(|| view! {
             <GenerateDialog
                 portal_url=portal_url.clone()
                 on_close=Callback::new(move |()| generating.set(false))
                 on_created
             />
-        </Show>
+        })}
         {move || {
             revoking
                 .get()

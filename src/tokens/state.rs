@@ -323,9 +323,14 @@ impl TokensState {
             unknown
         });
         if !unknown.is_empty() {
+            // Inserted in order rather than sorted: a sort's code costs the bundle ~1 KB.
             self.owners.update(|owners| {
-                owners.extend(unknown);
-                owners[1..].sort_by_key(|o| o.display_name.to_lowercase());
+                for owner in unknown {
+                    let key = owner.display_name.to_lowercase();
+                    let at =
+                        1 + owners[1..].partition_point(|o| o.display_name.to_lowercase() <= key);
+                    owners.insert(at, owner);
+                }
             });
         }
     }
