@@ -217,8 +217,11 @@ fn scan(stream: impl Read, is_err: bool) -> Counts {
 }
 
 /// Reads the closing count line of cargo test, nextest or node's test runner.
-fn parse_counts(line: &str) -> Option<Counts> {
-    let line = line.trim();
+///
+/// A `test result:` line counts only at the start of a line: nextest repeats a failed test's
+/// captured output indented, and that copy must not count the failure twice.
+fn parse_counts(raw: &str) -> Option<Counts> {
+    let line = raw.trim();
     let number_before = |s: &str, word: &str| -> Option<u64> {
         let idx = s.find(word)?;
         s[..idx]
@@ -228,7 +231,7 @@ fn parse_counts(line: &str) -> Option<Counts> {
             .parse()
             .ok()
     };
-    if line.starts_with("test result:") {
+    if raw.starts_with("test result:") {
         // cargo test / wasm-bindgen-test-runner: "test result: ok. 3 passed; 0 failed; …"
         return Some(Counts {
             passed: number_before(line, " passed")?,
@@ -273,6 +276,7 @@ mod tests {
         let c =
             parse_counts("test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured").unwrap();
         assert_eq!((c.passed, c.failed), (12, 0));
+        assert!(parse_counts("    test result: FAILED. 0 passed; 1 failed; 0 ignored").is_none());
         let c = parse_counts("test result: FAILED. 3 passed; 2 failed; 0 ignored").unwrap();
         assert_eq!((c.passed, c.failed), (3, 2));
         let c =
