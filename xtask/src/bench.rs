@@ -1,7 +1,8 @@
-//! `cargo xtask bench [size] [api]`: the numbers the project reports — the release bundle's
-//! size with a breakdown of the wasm by crate and function, and the token API's latency and
-//! throughput (`cargo bench -p token-api`). The bundle figures are written to
-//! `bench/results/<date>-<commit>.md` and `bench/results/latest.md`.
+//! `cargo xtask bench [size] [browser] [api]`: the numbers the project reports — the release
+//! bundle's size with a breakdown of the wasm by crate and function, the SPA's speed in a
+//! real browser against a hand-written page (see [`browser_bench`]), and the token API's
+//! latency and throughput (`cargo bench -p token-api`). The bundle and browser figures are
+//! written to `bench/results/<date>-<commit>.md` and `bench/results/latest.md`.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -11,9 +12,9 @@ use crate::bootstrap::{self, Needs, Tools};
 use crate::breakdown::{self, Breakdown};
 use crate::cmd::{output, run, step};
 use crate::size::{self, group};
-use crate::{Result, root, spa};
+use crate::{Result, browser_bench, root, spa};
 
-const PARTS: [&str; 2] = ["size", "api"];
+const PARTS: [&str; 3] = ["size", "browser", "api"];
 /// Rows of the breakdown tables in the results file.
 const TOP_CRATES: usize = 30;
 const TOP_FUNCTIONS: usize = 40;
@@ -27,12 +28,23 @@ pub fn run_all(args: &[String]) -> Result<()> {
         ));
     }
     let wanted = |p: &str| args.is_empty() || args.iter().any(|a| a == p);
-    if wanted("size") {
-        let tools = bootstrap::all(Needs::spa())?;
+    let needs = Needs {
+        spa: wanted("size") || wanted("browser"),
+        browser: wanted("browser"),
+        idp: wanted("browser"),
+        postgres: false,
+    };
+    if needs.spa {
+        let tools = bootstrap::all(needs)?;
         let dist = spa::build(&tools)?;
         let revision = Revision::current();
         let mut report = format!("# Bench · {revision}\n\n");
-        report.push_str(&bundle_report(&tools, &dist)?);
+        if wanted("size") {
+            report.push_str(&bundle_report(&tools, &dist)?);
+        }
+        if wanted("browser") {
+            report.push_str(&browser_bench::run_bench(&tools, &dist)?);
+        }
         let path = write_results(&revision, &report)?;
         println!("\n{report}\nwritten to {}", path.display());
     }

@@ -4,12 +4,14 @@
 mod bench;
 mod bootstrap;
 mod breakdown;
+mod browser_bench;
 mod cmd;
 mod compress;
 mod services;
 mod size;
 mod spa;
 mod testing;
+mod webdriver;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,8 +22,9 @@ commands:
   dev        install what is missing, build the SPA, start the OpenID provider and the
              token API on 127.0.0.1, print the URL; Ctrl-C stops everything
   test       install what is missing and run every test layer (or: test LAYER…)
-  bench      release bundle size (raw, gzip, brotli; the wasm by crate and function, written
-             to bench/results/) and token API latency/throughput (or: bench size|api)
+  bench      release bundle size (raw, gzip, brotli; the wasm by crate and function), the SPA
+             against a hand-written page in headless Chromium (written to bench/results/),
+             and token API latency/throughput (or: bench size|browser|api …)
   bootstrap  only install what is missing
   build-spa  only build the SPA into dist/ (release, with .br and .gz copies)";
 
