@@ -36,19 +36,18 @@ pub fn TokenTable(
                     </tr>
                 </thead>
                 <tbody>
-                    <For
-                        each=move || state.rows.get()
-                        key=|t| (t.id.clone(), t.last_used_at.clone(), t.status, t.privileges)
-                        let:token
-                    >
-                        <TokenRow
-                            fresh=state.fresh.get_untracked().as_ref() == Some(&token.id)
-                            mine=me_id.with_value(|me| *me == token.owner.id)
-                            token
-                            full_admin
-                            on_revoke
-                        />
-                    </For>
+                    {move || {
+                        let fresh = state.fresh.get_untracked();
+                        state.rows.get().into_iter().map(|token| view! {
+                            <TokenRow
+                                fresh=fresh.as_ref() == Some(&token.id)
+                                mine=me_id.with_value(|me| *me == token.owner.id)
+                                token
+                                full_admin
+                                on_revoke
+                            />
+                        }).collect_view()
+                    }}
                 </tbody>
             </table>
         </div>

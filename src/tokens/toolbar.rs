@@ -112,8 +112,7 @@ pub fn OwnerFilter(
                 }
             >
                 <option value="" prop:selected=move || state.owner.get().is_none()>"Anyone"</option>
-                <For each=move || state.owners.get() key=|o| o.id.clone() let:owner>
-                    {
+                {move || state.owners.get().into_iter().map(|owner| {
                         let id = owner.id.clone();
                         let selected_id = id.clone();
                         let label = if me_id.with_value(|me| *me == owner.id) {
@@ -129,8 +128,7 @@ pub fn OwnerFilter(
                                 {label}
                             </option>
                         }
-                    }
-                </For>
+                    }).collect_view()}
             </select>
         </div>
     }
