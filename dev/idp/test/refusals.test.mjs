@@ -4,24 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEV_PASSWORD } from '../accounts.mjs';
-import {
-  SPA,
-  REDIRECT_URI,
-  CLIENT_ID,
-  AUDIENCE,
-  SCOPE,
-  startIdp,
-  CookieJar,
-  request,
-  follow,
-  pkce,
-  authorizeUrl,
-  decodeJwt,
-  openLoginPage,
-  codeFrom,
-  tokenRequest,
-  signIn,
-} from './support.mjs';
+import { SPA, REDIRECT_URI, CLIENT_ID, AUDIENCE, SCOPE, startIdp, CookieJar, request, follow, pkce,
+  authorizeUrl, decodeJwt, openLoginPage, codeFrom, tokenRequest, signIn } from './support.mjs';
 
 let idp;
 before(async () => { idp = await startIdp(); });

@@ -5,26 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { accounts, roles, DEV_PASSWORD } from '../accounts.mjs';
-import {
-  SPA,
-  REDIRECT_URI,
-  POST_LOGOUT_URI,
-  CLIENT_ID,
-  AUDIENCE,
-  CONTOSO,
-  startIdp,
-  CookieJar,
-  request,
-  follow,
-  pkce,
-  authorizeUrl,
-  decodeJwt,
-  verifyWithJwks,
-  openLoginPage,
-  codeFrom,
-  tokenRequest,
-  signIn,
-} from './support.mjs';
+import { SPA, REDIRECT_URI, POST_LOGOUT_URI, CLIENT_ID, AUDIENCE, CONTOSO, startIdp, CookieJar,
+  request, follow, pkce, authorizeUrl, decodeJwt, verifyWithJwks, openLoginPage, codeFrom,
+  tokenRequest, signIn } from './support.mjs';
 
 let idp;
 before(async () => { idp = await startIdp(); });
