@@ -121,7 +121,8 @@ pub fn analyse(wasm: &[u8]) -> Result<Breakdown> {
 const PRIMITIVES: &str = "core/alloc (primitive types)";
 
 /// The crate a demangled Rust name belongs to. `<T as Trait>::f` counts for `T`'s crate,
-/// or for the trait's when `T` comes from the standard library or is a primitive.
+/// or for the trait's when `T` comes from the standard library or is a primitive;
+/// `drop_in_place<T>` for `T`'s crate.
 pub fn crate_of(name: &str) -> String {
     fn path_crate(path: &str) -> Option<&str> {
         let path = path
@@ -168,6 +169,13 @@ pub fn crate_of(name: &str) -> String {
     }
     fn is_std(c: &str) -> bool {
         matches!(c, "core" | "alloc" | "std")
+    }
+    // Drop glue counts for the crate of the type it drops.
+    if let Some(ty) = name.strip_prefix("core::ptr::drop_in_place<") {
+        let ty = ty.rsplit_once('>').map_or(ty, |(ty, _)| ty);
+        if let Some(c) = path_crate(ty).filter(|c| !is_std(c)) {
+            return c.to_string();
+        }
     }
     match path_crate(name) {
         Some(c) => c.to_string(),
@@ -320,6 +328,15 @@ mod tests {
         assert_eq!(crate_of("<&T as core::fmt::Debug>::fmt"), "core");
         assert_eq!(crate_of("<u64 as token_wire::Thing>::go"), "token_wire");
         assert_eq!(crate_of("<str>::to_lowercase"), PRIMITIVES);
+        assert_eq!(
+            crate_of("core::ptr::drop_in_place<tachys::view::X<a::B>>"),
+            "tachys"
+        );
+        assert_eq!(
+            crate_of("core::ptr::drop_in_place<alloc::string::String>"),
+            "core"
+        );
+        assert_eq!(crate_of("core::ptr::drop_in_place<(a::B,c::D)>.12"), "a");
         assert_eq!(
             crate_of("memcpy"),
             "(wasm-bindgen glue, runtime and C symbols)"
