@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::HEADING_ID;
 use crate::api::{ApiError, use_token_api};
-use crate::ui::{CopyIcon, Modal};
+use crate::ui::{CopyIcon, ErrorBanner, Modal};
 
 /// Generates a token. Closing forgets the value: it lives only in this component.
 #[component]
@@ -141,11 +141,7 @@ fn NameStep(
                     </p>
                 })}
             </div>
-            {move || failure.get().map(|message| view! {
-                <div class="banner error" role="alert" data-testid="generate-error">
-                    <p class="banner-text">{message}</p>
-                </div>
-            })}
+            <ErrorBanner failure test_id="generate-error" />
             <div class="modal-actions">
                 <button type="button" class="button" data-testid="cancel-button" on:click=move |_| on_close.run(())>
                     "Cancel"

@@ -119,15 +119,12 @@ pub fn TokensView(
 
     view! {
         <Heading>
-            <button
-                type="button"
+            <GenerateButton
+                open=open_generate
                 class="button primary generate-button"
-                data-testid="generate-button"
-                on:click=move |_| open_generate.run(())
-            >
-                <PlusIcon />
-                "Generate new token"
-            </button>
+                test_id="generate-button"
+                label="Generate new token"
+            />
         </Heading>
         <div class="tokens-toolbar" role="search" aria-label="Filter tokens">
             <StatusFilter state />
@@ -193,15 +190,12 @@ fn TokensBody(
                     <KeyIcon large=true />
                     <h4>"No API tokens yet"</h4>
                     <p>"Generate your first token to connect a script or other software to the portal's API."</p>
-                    <button
-                        type="button"
+                    <GenerateButton
+                        open=open_generate
                         class="button primary"
-                        data-testid="empty-generate-button"
-                        on:click=move |_| open_generate.run(())
-                    >
-                        <PlusIcon />
-                        "Generate your first token"
-                    </button>
+                        test_id="empty-generate-button"
+                        label="Generate your first token"
+                    />
                 </div>
             }
             .into_any(),
@@ -284,5 +278,21 @@ pub fn ErrorState(error: ApiError, on_retry: Callback<()>) -> impl IntoView {
                 "Retry"
             </button>
         </div>
+    }
+}
+
+/// A button that opens the generate dialog.
+#[component]
+fn GenerateButton(
+    open: Callback<()>,
+    class: &'static str,
+    test_id: &'static str,
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <button type="button" class=class data-testid=test_id on:click=move |_| open.run(())>
+            <PlusIcon />
+            {label}
+        </button>
     }
 }

@@ -6,7 +6,7 @@ use token_wire::Token;
 
 use super::HEADING_ID;
 use crate::api::{ApiError, use_token_api};
-use crate::ui::Modal;
+use crate::ui::{ErrorBanner, Modal};
 
 /// Asks to confirm revoking `token`, then revokes it.
 #[component]
@@ -64,11 +64,7 @@ pub fn RevokeDialog(
                 {owner}
                 " will stop working immediately: any software using it will fail to authenticate. This cannot be undone."
             </p>
-            {move || failure.get().map(|message| view! {
-                <div class="banner error" role="alert" data-testid="revoke-error">
-                    <p class="banner-text">{message}</p>
-                </div>
-            })}
+            <ErrorBanner failure test_id="revoke-error" />
             <div class="modal-actions">
                 <button type="button" class="button" data-autofocus data-testid="cancel-revoke" on:click=move |_| on_close.run(())>
                     "Cancel"

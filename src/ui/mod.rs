@@ -1,9 +1,12 @@
-//! UI pieces shared by the screens: the modal dialog, full-page status pages and icons.
+//! UI pieces shared by the screens: the modal dialog, its error banner, full-page status pages
+//! and icons.
 
+mod error_banner;
 mod icons;
 mod modal;
 mod status_page;
 
+pub use error_banner::ErrorBanner;
 pub use icons::{CopyIcon, KeyIcon, PlusIcon, SearchIcon};
 pub use modal::Modal;
 pub use status_page::{Busy, StatusPage};
