@@ -175,6 +175,13 @@ fn report(measures: &[Measure], load: &str) -> String {
          shared cores: compare ratios, not times).\n"
     );
     out.push_str("| measure | SPA | hand-written page | ratio |\n|---|---:|---:|---:|\n");
+    let mut every_run = String::from("\nEvery run, SPA / hand-written page:\n\n");
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| figure(*x, ""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for Measure {
         label,
         unit,
@@ -184,22 +191,9 @@ fn report(measures: &[Measure], load: &str) -> String {
         let (ma, mb) = (median(a), median(b));
         let (fa, fb) = (figure(ma, unit), figure(mb, unit));
         let _ = writeln!(out, "| {label} | {fa} | {fb} | {:.2}× |", ma / mb);
+        let _ = writeln!(every_run, "- {label} ({unit}): {} / {}", list(a), list(b));
     }
-    out.push_str("\nEvery run, SPA / hand-written page:\n\n");
-    for Measure {
-        label,
-        unit,
-        runs: (a, b),
-    } in measures
-    {
-        let list = |v: &[f64]| {
-            v.iter()
-                .map(|x| figure(*x, ""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let _ = writeln!(out, "- {label} ({unit}): {} / {}", list(a), list(b));
-    }
+    out.push_str(&every_run);
     out
 }
 
