@@ -1,18 +1,13 @@
-//! The OpenID provider: discovery, the HTTP client the `oauth2` crate calls, and the client.
+//! The OpenID provider: discovery, the HTTP transport, token endpoint requests, and the
+//! `oauth2` client that builds the authorization request.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use oauth2::basic::{
-    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
-    BasicTokenType,
-};
 use oauth2::{
-    AuthUrl, ClientId, EndpointNotSet, EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse,
-    RedirectUrl, StandardRevocableToken, StandardTokenResponse, TokenUrl,
+    AuthUrl, ClientId, EndpointNotSet, EndpointSet, HttpRequest, HttpResponse, RedirectUrl,
 };
-use serde::{Deserialize, Serialize};
 
 use super::AuthError;
 use super::session_store::SessionStore;
@@ -149,30 +144,67 @@ fn read_metadata(json: &[u8], authority: &str) -> Result<ProviderMetadata, AuthE
     Ok(metadata)
 }
 
-/// The token endpoint's extra field: the ID token.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct IdTokenField {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+/// What the SPA reads of a token endpoint answer (RFC 6749 §5.1, OIDC Core 3.1.3.3).
+#[derive(Clone, Debug)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    pub expires_in: Option<u64>,
+    pub refresh_token: Option<String>,
     pub id_token: Option<String>,
 }
 
-impl ExtraTokenFields for IdTokenField {}
+/// Posts a grant to the token endpoint as `oauth2` would for a public client (form body with
+/// `client_id`) and reads the answer; a refusal is [`AuthError::Provider`].
+pub async fn token_request(
+    transport: &Transport,
+    token_endpoint: &str,
+    form: &[(&str, &str)],
+) -> Result<TokenAnswer, AuthError> {
+    let body = oauth2::url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let request = oauth2::http::Request::post(token_endpoint)
+        .header(oauth2::http::header::ACCEPT, "application/json")
+        .header(
+            oauth2::http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(body.into_bytes())
+        .map_err(|e| AuthError::Protocol(e.to_string()))?;
+    let response = transport
+        .send(request)
+        .await
+        .map_err(|e| AuthError::Network(e.0))?;
+    let status = response.status().as_u16();
+    let answer = Object::parse(&String::from_utf8_lossy(response.body()));
+    let unreadable =
+        |e: JsonError| AuthError::Protocol(format!("unreadable token answer (HTTP {status}: {e})"));
+    let answer = answer.map_err(unreadable)?;
+    if !response.status().is_success() {
+        return Err(AuthError::Provider {
+            error: answer.str("error").map_err(unreadable)?,
+            description: answer.opt_str("error_description").map_err(unreadable)?,
+        });
+    }
+    let read = || -> Result<TokenAnswer, JsonError> {
+        Ok(TokenAnswer {
+            access_token: answer.str("access_token")?,
+            expires_in: answer.opt_int("expires_in")?.map(|s| s.max(0) as u64),
+            refresh_token: answer.opt_str("refresh_token")?,
+            id_token: answer.opt_str("id_token")?,
+        })
+    };
+    read().map_err(unreadable)
+}
 
-/// A token endpoint answer.
-pub type TokenResponse = StandardTokenResponse<IdTokenField, BasicTokenType>;
-
-/// The OAuth client of the SPA: public (no secret), authorization and token endpoints set.
-pub type OAuthClient = oauth2::Client<
-    BasicErrorResponse,
-    TokenResponse,
-    BasicTokenIntrospectionResponse,
-    StandardRevocableToken,
-    BasicRevocationErrorResponse,
+/// The OAuth client of the SPA: public (no secret), authorization endpoint and redirect URI
+/// set; it builds the authorization request.
+pub type OAuthClient = oauth2::basic::BasicClient<
     EndpointSet,
     EndpointNotSet,
     EndpointNotSet,
     EndpointNotSet,
-    EndpointSet,
+    EndpointNotSet,
 >;
 
 /// Builds the OAuth client for `config` and the discovered `metadata`.
@@ -185,9 +217,6 @@ pub fn oauth_client(
         .set_auth_uri(
             AuthUrl::new(metadata.authorization_endpoint.clone())
                 .map_err(|e| bad("authorization_endpoint", e))?,
-        )
-        .set_token_uri(
-            TokenUrl::new(metadata.token_endpoint.clone()).map_err(|e| bad("token_endpoint", e))?,
         )
         .set_redirect_uri(
             RedirectUrl::new(config.redirect_uri.clone()).map_err(|e| bad("redirect_uri", e))?,

@@ -2,10 +2,8 @@
 //! redirect URI, and signing out at the provider.
 
 use leptos::prelude::Set as _;
-use oauth2::{AuthorizationCode, PkceCodeVerifier};
 
 use super::pending::{self, PendingRequest};
-use super::renewal::token_endpoint_error;
 use super::session_store::SessionStore;
 use super::{Auth, AuthError, SIGNED_OUT_KEY, now_ms, provider};
 
@@ -72,17 +70,19 @@ impl Auth {
         }
         let code = param("code").ok_or(AuthError::MissingCode)?;
         let metadata = self.metadata().await?;
-        let client = provider::oauth_client(&self.0.config, &metadata)?;
-        let transport = self.0.transport.clone();
-        let http = move |r| transport.send(r);
-        let response = client
-            .exchange_code(AuthorizationCode::new(code))
-            .set_pkce_verifier(PkceCodeVerifier::new(request.pkce_verifier))
-            .add_extra_param("scope", self.0.config.scopes.join(" "))
-            .request_async(&http)
-            .await
-            .map_err(token_endpoint_error)?;
-        self.store(&metadata, response, Some(&request.nonce), None)?;
+        let config = &self.0.config;
+        let scope = config.scopes.join(" ");
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", config.redirect_uri.as_str()),
+            ("code_verifier", request.pkce_verifier.as_str()),
+            ("client_id", config.client_id.as_str()),
+            ("scope", scope.as_str()),
+        ];
+        let answer =
+            provider::token_request(&self.0.transport, &metadata.token_endpoint, &form).await?;
+        self.store(&metadata, answer, Some(&request.nonce), None)?;
         self.0.redirecting.set(false);
         Ok(Some(request.return_to))
     }

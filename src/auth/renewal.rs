@@ -4,12 +4,10 @@
 use futures::FutureExt as _;
 use futures::future::{LocalBoxFuture, Shared};
 use leptos::prelude::*;
-use oauth2::basic::BasicErrorResponseType;
-use oauth2::{RefreshToken, RequestTokenError, TokenResponse as _};
 
 use super::cache::{self, OAuthTokens};
 use super::claims::{Expected, IdClaims};
-use super::provider::{self, ProviderMetadata, TokenResponse};
+use super::provider::{self, ProviderMetadata, TokenAnswer};
 use super::{Auth, AuthError, current_path, now_ms};
 
 /// The refresh in flight, joined by every caller that needs an access token meanwhile.
@@ -64,23 +62,22 @@ impl Auth {
             return self.interaction_required().await;
         };
         let metadata = self.metadata().await?;
-        let client = provider::oauth_client(&self.0.config, &metadata)?;
-        let transport = self.0.transport.clone();
-        let http = move |r| transport.send(r);
-        let refresh_token = RefreshToken::new(refresh_token);
-        let answer = client
-            .exchange_refresh_token(&refresh_token)
-            .add_scopes(self.scopes())
-            .request_async(&http)
-            .await;
-        match answer {
-            Ok(response) => Ok(self
-                .store(&metadata, response, None, Some(&previous))?
+        let config = &self.0.config;
+        let scope = config.scopes.join(" ");
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.as_str()),
+            ("client_id", config.client_id.as_str()),
+            ("scope", scope.as_str()),
+        ];
+        match provider::token_request(&self.0.transport, &metadata.token_endpoint, &form).await {
+            Ok(answer) => Ok(self
+                .store(&metadata, answer, None, Some(&previous))?
                 .access_token),
-            Err(RequestTokenError::ServerResponse(e)) if needs_interaction(e.error()) => {
+            Err(AuthError::Provider { error, .. }) if needs_interaction(&error) => {
                 self.interaction_required().await
             }
-            Err(e) => Err(token_endpoint_error(e)),
+            Err(e) => Err(e),
         }
     }
 
@@ -102,7 +99,7 @@ impl Auth {
     pub(super) fn store(
         &self,
         metadata: &ProviderMetadata,
-        response: TokenResponse,
+        answer: TokenAnswer,
         nonce: Option<&str>,
         previous: Option<&OAuthTokens>,
     ) -> Result<OAuthTokens, AuthError> {
@@ -113,7 +110,7 @@ impl Auth {
             nonce,
             now_s: (now / 1000.0) as i64,
         };
-        let (id_token, claims) = match (response.extra_fields().id_token.clone(), previous) {
+        let (id_token, claims) = match (answer.id_token, previous) {
             (Some(raw), _) => {
                 let claims = IdClaims::from_id_token(&raw, expected)?;
                 (raw, claims)
@@ -128,15 +125,13 @@ impl Auth {
                 "the renewed tokens are for another account".into(),
             ));
         }
-        let (renew_at_ms, expires_at_ms) =
-            cache::access_token_times(now, response.expires_in().map(|d| d.as_secs()));
+        let (renew_at_ms, expires_at_ms) = cache::access_token_times(now, answer.expires_in);
         let tokens = OAuthTokens {
-            access_token: response.access_token().secret().clone(),
+            access_token: answer.access_token,
             expires_at_ms,
             renew_at_ms,
-            refresh_token: response
-                .refresh_token()
-                .map(|t| t.secret().clone())
+            refresh_token: answer
+                .refresh_token
                 .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
             id_token,
             claims,
@@ -154,34 +149,10 @@ impl Auth {
     }
 }
 
-/// Whether a refusal means the user must sign in again (MSAL's list).
-fn needs_interaction(error: &BasicErrorResponseType) -> bool {
-    match error {
-        BasicErrorResponseType::InvalidGrant => true,
-        BasicErrorResponseType::Extension(code) => {
-            matches!(
-                code.as_str(),
-                "interaction_required" | "login_required" | "consent_required"
-            )
-        }
-        _ => false,
-    }
-}
-
-/// The [`AuthError`] of a failed call to the token endpoint.
-pub(super) fn token_endpoint_error<RE: std::error::Error>(
-    e: RequestTokenError<RE, oauth2::basic::BasicErrorResponse>,
-) -> AuthError {
-    match e {
-        RequestTokenError::ServerResponse(e) => AuthError::Provider {
-            error: e.error().to_string(),
-            description: e.error_description().cloned(),
-        },
-        RequestTokenError::Request(e) => AuthError::Network(e.to_string()),
-        // Only the path: serde's message may quote a value of the answer, a token maybe.
-        RequestTokenError::Parse(e, _) => {
-            AuthError::Protocol(format!("unreadable token answer (at {})", e.path()))
-        }
-        RequestTokenError::Other(e) => AuthError::Protocol(e),
-    }
+/// Whether a refusal (an OAuth error code) means the user must sign in again (MSAL's list).
+fn needs_interaction(error: &str) -> bool {
+    matches!(
+        error,
+        "invalid_grant" | "interaction_required" | "login_required" | "consent_required"
+    )
 }
