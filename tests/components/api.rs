@@ -1,10 +1,11 @@
-//! The API layer's pure parts: list parameters, the JSON bodies and problem+json answers.
+//! The API layer's pure parts: the JSON bodies and problem+json answers. (List parameters are
+//! the contract crate's and tested there, in `crates/token-wire/tests/list_params.rs`.)
 
 use api_tokens_portal::api::ApiError;
 use api_tokens_portal::api::wire::{self, FromJson};
 use token_wire::{
-    CreateToken, CreatedToken, ListParams, Me, Owner, Privileges, Problem, Role, SortKey,
-    SortOrder, StatusCounts, Token, TokenList, TokenStatus,
+    CreateToken, CreatedToken, Me, Owner, Privileges, Problem, Role, StatusCounts, Token,
+    TokenList, TokenStatus,
 };
 use wasm_bindgen_test::*;
 
@@ -67,27 +68,6 @@ fn the_readers_read_what_the_contract_writes() {
     );
     assert!(wire::parse::<TokenList>("<!doctype html>").is_err());
     assert!(wire::parse::<Me>(r#"{"user_id": 7}"#).is_err());
-}
-
-#[wasm_bindgen_test]
-fn list_queries_encode_the_contract_parameters() {
-    let query = ListParams {
-        status: Some(TokenStatus::Inactive),
-        q: Some("a&b".into()),
-        owner: Some("u 1".into()),
-        sort: SortKey::LastUsedAt,
-        order: SortOrder::Asc,
-        limit: 25,
-        cursor: Some("c/2=".into()),
-    };
-    assert_eq!(
-        query.to_query_string(),
-        "status=inactive&q=a%26b&owner=u%201&sort=last_used_at&order=asc&limit=25&cursor=c%2F2%3D"
-    );
-    assert_eq!(
-        ListParams::default().to_query_string(),
-        "sort=created_at&order=desc&limit=50"
-    );
 }
 
 #[wasm_bindgen_test]
