@@ -1,0 +1,269 @@
+//! Name search (`q`): the names that contain `q`, both lower-cased (Rust's Unicode
+//! lower-casing, stored as `name_lc`), with the listing's other filters, order and cursor.
+//!
+//! Two ways, chosen per request:
+//! - **Indexed**, when `q` has three or more characters and the search index finds at most
+//!   [`INDEX_MATCHES`] names containing it: SQLite's FTS5 trigram table `tokens_search` (a
+//!   phrase of trigrams matches exactly the names containing it), PostgreSQL's `pg_trgm` GIN
+//!   index under `LIKE`. The page and the counts come from those names alone, exactly.
+//! - **Scan**, for shorter or more common strings: the listing index read in order from the
+//!   cursor, at most [`SCAN_ROWS`] entries per page, filtering `name_lc` in the index
+//!   itself. A common string fills a page within a few hundred entries; when a stretch holds
+//!   too few matches, the page is shorter and its cursor resumes after the stretch, so paging
+//!   still returns every match once, in order, at a bounded cost per request. Its counts are
+//!   lower bounds from [`COUNT_SCAN_ROWS`] entries per status (`capped`).
+
+use sqlx::{AnyConnection, FromRow, Row};
+use token_wire::{StatusCounts, TokenStatus};
+
+use super::Backend;
+use super::listing::{cut, page_rows, push_status, status_range};
+use super::sql::{Scope, Sql, contains_pattern, key_value, push_after, push_order};
+use super::tokens::{Position, TOKEN_COLUMNS, TokenQuery, TokenRow};
+
+/// The most names the indexed way handles; more go the scanning way.
+pub const INDEX_MATCHES: i64 = 2_000;
+/// Index entries a scanned page reads at most.
+pub const SCAN_ROWS: i64 = 20_000;
+/// Index entries a scanned count reads at most, per status.
+pub const COUNT_SCAN_ROWS: i64 = 5_000;
+
+/// How a listing finds the names containing the search.
+#[derive(Clone, Debug)]
+pub enum Search {
+    /// Through the search index; `text` is the lower-cased search.
+    Indexed { text: String },
+    /// By filtering a bounded stretch of the listing index with this LIKE pattern.
+    Scan { pattern: String },
+}
+
+/// Chooses the way for `q` in `scope`.
+pub async fn plan(
+    backend: Backend,
+    conn: &mut AnyConnection,
+    scope: Scope<'_>,
+    q: &str,
+) -> Result<Search, sqlx::Error> {
+    let text = q.to_lowercase();
+    if text.chars().count() >= 3 {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (");
+        if backend.is_sqlite() {
+            let phrase = sql.text(&fts_phrase(&text));
+            sql.push(&format!(
+                "SELECT rowid FROM tokens_search WHERE tokens_search MATCH {phrase}"
+            ));
+        } else {
+            sql.push("SELECT 1 FROM tokens t");
+            scope.push_where(&mut sql);
+            let pattern = sql.text(&contains_pattern(&text));
+            sql.push(&format!(" AND t.name_lc LIKE {pattern} ESCAPE '\\'"));
+        }
+        sql.push(&format!(" LIMIT {}) m", INDEX_MATCHES + 1));
+        let matches: i64 = sql.query().fetch_one(&mut *conn).await?.try_get("n")?;
+        if matches <= INDEX_MATCHES {
+            return Ok(Search::Indexed { text });
+        }
+    }
+    Ok(Search::Scan {
+        pattern: contains_pattern(&text),
+    })
+}
+
+/// An FTS5 query matching `text` as one phrase: in double quotes, its own doubled.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+impl Search {
+    /// The `FROM` of a statement over the tokens as `t`: on SQLite, an indexed search drives
+    /// from the names FTS5 finds (`CROSS JOIN` keeps that order).
+    pub fn push_from(&self, backend: Backend, sql: &mut Sql) {
+        match self {
+            Search::Indexed { text } if backend.is_sqlite() => {
+                let phrase = sql.text(&fts_phrase(text));
+                sql.push(&format!(
+                    "(SELECT rowid AS seq FROM tokens_search WHERE tokens_search MATCH {phrase}) m \
+                     CROSS JOIN tokens t ON t.seq = m.seq"
+                ));
+            }
+            _ => {
+                sql.push("tokens t");
+            }
+        }
+    }
+
+    /// ` AND …` on `t` for an indexed search on PostgreSQL (SQLite's is in the `FROM`).
+    pub fn push_condition(&self, backend: Backend, sql: &mut Sql) {
+        if let Search::Indexed { text } = self
+            && !backend.is_sqlite()
+        {
+            let pattern = sql.text(&contains_pattern(text));
+            sql.push(&format!(" AND t.name_lc LIKE {pattern} ESCAPE '\\'"));
+        }
+    }
+
+    /// The counts per status of the scope's names containing the search: exact when
+    /// indexed, lower bounds when a status has more entries than a scan reads.
+    pub async fn counts(
+        &self,
+        backend: Backend,
+        conn: &mut AnyConnection,
+        scope: Scope<'_>,
+        now: i64,
+    ) -> Result<StatusCounts, sqlx::Error> {
+        match self {
+            Search::Indexed { .. } => indexed_counts(self, backend, conn, scope, now).await,
+            Search::Scan { pattern } => scanned_counts(pattern, conn, scope, now).await,
+        }
+    }
+}
+
+async fn indexed_counts(
+    search: &Search,
+    backend: Backend,
+    conn: &mut AnyConnection,
+    scope: Scope<'_>,
+    now: i64,
+) -> Result<StatusCounts, sqlx::Error> {
+    let mut sql = Sql::new("SELECT ");
+    let since = TokenStatus::active_since(now);
+    let mut sums = Vec::new();
+    for status in [
+        TokenStatus::Generated,
+        TokenStatus::Active,
+        TokenStatus::Inactive,
+    ] {
+        let range = status_range(&mut sql, status, since);
+        sums.push(format!(
+            "COALESCE(SUM(CASE WHEN {range} THEN 1 ELSE 0 END), 0) AS {}",
+            status.as_str()
+        ));
+    }
+    sql.push(&sums.join(", "));
+    sql.push(" FROM ");
+    search.push_from(backend, &mut sql);
+    scope.push_where(&mut sql);
+    search.push_condition(backend, &mut sql);
+    let row = sql.query().fetch_one(&mut *conn).await?;
+    let n =
+        |name: &str| -> Result<u64, sqlx::Error> { Ok(row.try_get::<i64, _>(name)?.max(0) as u64) };
+    Ok(StatusCounts::counted(
+        n("generated")?,
+        n("active")?,
+        n("inactive")?,
+    ))
+}
+
+async fn scanned_counts(
+    pattern: &str,
+    conn: &mut AnyConnection,
+    scope: Scope<'_>,
+    now: i64,
+) -> Result<StatusCounts, sqlx::Error> {
+    let since = TokenStatus::active_since(now);
+    let mut sql = Sql::new("");
+    let like = sql.text(pattern);
+    let statuses = [
+        TokenStatus::Generated,
+        TokenStatus::Active,
+        TokenStatus::Inactive,
+    ];
+    for (i, status) in statuses.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!(
+            "SELECT CAST({i} AS BIGINT) AS s, COUNT(*) AS scanned, \
+             COALESCE(SUM(CASE WHEN c.name_lc LIKE {like} ESCAPE '\\' THEN 1 ELSE 0 END), 0) \
+             AS matched FROM (SELECT t.name_lc FROM tokens t"
+        ));
+        scope.push_where(&mut sql);
+        let range = status_range(&mut sql, status, since);
+        sql.push(&format!(" AND {range} LIMIT {COUNT_SCAN_ROWS}) c"));
+    }
+    let mut figures = [0u64; 3];
+    let mut stopped = false;
+    for row in sql.query().fetch_all(&mut *conn).await? {
+        let s: i64 = row.try_get("s")?;
+        let scanned: i64 = row.try_get("scanned")?;
+        let matched: i64 = row.try_get("matched")?;
+        if let Some(figure) = usize::try_from(s).ok().and_then(|s| figures.get_mut(s)) {
+            *figure = matched.max(0) as u64;
+        }
+        stopped |= scanned >= COUNT_SCAN_ROWS;
+    }
+    let [generated, active, inactive] = figures;
+    Ok(if stopped {
+        StatusCounts::at_least(generated, active, inactive)
+    } else {
+        StatusCounts::counted(generated, active, inactive)
+    })
+}
+
+/// The page of `q` by the scanning way: the matches among the next [`SCAN_ROWS`] entries of
+/// the listing index; when they fill no page and more entries follow, the next page resumes
+/// after the last entry read.
+pub async fn scan_page(
+    conn: &mut AnyConnection,
+    scope: Scope<'_>,
+    q: &TokenQuery,
+    pattern: &str,
+) -> Result<(Vec<TokenRow>, Option<Position>), sqlx::Error> {
+    let (sort, order) = (q.params.sort, q.params.order);
+    let mut sql = Sql::new(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens t \
+         JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.owner_id \
+         WHERE t.id IN (SELECT w.id FROM (SELECT t.id, t.name_lc FROM tokens t"
+    ));
+    push_stretch(&mut sql, scope, q);
+    let like = sql.text(pattern);
+    sql.push(&format!(
+        " LIMIT {SCAN_ROWS}) w WHERE w.name_lc LIKE {like} ESCAPE '\\' LIMIT {})",
+        page_rows(q)
+    ));
+    push_order(&mut sql, sort, order);
+    let rows = sql.query().fetch_all(&mut *conn).await?;
+    let mut rows = rows
+        .iter()
+        .map(TokenRow::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(next) = cut(&mut rows, q) {
+        return Ok((rows, Some(next)));
+    }
+    let mut last = Sql::new("SELECT t.id, t.name, t.created_at, t.last_used_at FROM tokens t");
+    push_stretch(&mut last, scope, q);
+    last.push(&format!(" LIMIT 1 OFFSET {}", SCAN_ROWS - 1));
+    let next = match last.query().fetch_optional(&mut *conn).await? {
+        Some(row) => Some(Position {
+            key: key_value(
+                sort,
+                &row.try_get::<String, _>("name")?,
+                row.try_get("created_at")?,
+                row.try_get("last_used_at")?,
+            ),
+            id: row.try_get("id")?,
+        }),
+        None => None,
+    };
+    Ok((rows, next))
+}
+
+/// ` WHERE …` and ` ORDER BY …` of the listing index from `q`'s cursor on.
+fn push_stretch(sql: &mut Sql, scope: Scope<'_>, q: &TokenQuery) {
+    scope.push_where(sql);
+    push_status(sql, q, None);
+    if let Some(after) = &q.after {
+        push_after(sql, q.params.sort, q.params.order, after);
+    }
+    push_order(sql, q.params.sort, q.params.order);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phrase_quotes_its_quotes() {
+        assert_eq!(fts_phrase(r#"a "b" c"#), r#""a ""b"" c""#);
+    }
+}
