@@ -37,18 +37,20 @@ ALTER TABLE tokens_v2 RENAME TO tokens;
 CREATE UNIQUE INDEX tokens_live_name ON tokens (tenant_id, owner_id, kind, name) WHERE revoked_at IS NULL;
 
 -- Listed tokens (live API tokens) by tenant, or tenant and owner; then the status when
--- filtered by it; then the sort key and the id (the keyset); and the lower-case name last, so
--- a name search can filter a bounded stretch of the index without reading rows.
-CREATE INDEX tokens_list_created ON tokens (tenant_id, created_at, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
-CREATE INDEX tokens_list_name ON tokens (tenant_id, name, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
-CREATE INDEX tokens_list_used ON tokens (tenant_id, last_used_sort, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
-CREATE INDEX tokens_list_status_created ON tokens (tenant_id, status, created_at, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
-CREATE INDEX tokens_list_status_name ON tokens (tenant_id, status, name, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
-CREATE INDEX tokens_owner_created ON tokens (tenant_id, owner_id, created_at, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
-CREATE INDEX tokens_owner_name ON tokens (tenant_id, owner_id, name, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
-CREATE INDEX tokens_owner_used ON tokens (tenant_id, owner_id, last_used_sort, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
-CREATE INDEX tokens_owner_status_created ON tokens (tenant_id, owner_id, status, created_at, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
-CREATE INDEX tokens_owner_status_name ON tokens (tenant_id, owner_id, status, name, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
+-- filtered by it; then the sort key and the id (the keyset); and the lower-case name, so a
+-- name search can filter a bounded stretch of the index without reading rows. `revoked_at`
+-- (always NULL here) last: SQLite counts an index as covering only when it holds every
+-- column the statement names, the partial index's `revoked_at IS NULL` included.
+CREATE INDEX tokens_list_created ON tokens (tenant_id, created_at, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
+CREATE INDEX tokens_list_name ON tokens (tenant_id, name, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
+CREATE INDEX tokens_list_used ON tokens (tenant_id, last_used_sort, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
+CREATE INDEX tokens_list_status_created ON tokens (tenant_id, status, created_at, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
+CREATE INDEX tokens_list_status_name ON tokens (tenant_id, status, name, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
+CREATE INDEX tokens_owner_created ON tokens (tenant_id, owner_id, created_at, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
+CREATE INDEX tokens_owner_name ON tokens (tenant_id, owner_id, name, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
+CREATE INDEX tokens_owner_used ON tokens (tenant_id, owner_id, last_used_sort, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
+CREATE INDEX tokens_owner_status_created ON tokens (tenant_id, owner_id, status, created_at, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
+CREATE INDEX tokens_owner_status_name ON tokens (tenant_id, owner_id, status, name, id, name_lc, revoked_at) WHERE kind = 'api' AND revoked_at IS NULL;
 -- The active tokens due to turn inactive.
 CREATE INDEX tokens_to_sweep ON tokens (tenant_id, last_used_at) WHERE status = 'active' AND kind = 'api' AND revoked_at IS NULL;
 

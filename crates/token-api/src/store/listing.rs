@@ -48,12 +48,18 @@ pub(super) fn push_status(sql: &mut Sql, q: &TokenQuery, search: Option<&Search>
         return;
     };
     let indexed = matches!(search, Some(Search::Indexed { .. }));
-    if q.params.sort == SortKey::LastUsedAt || indexed {
+    if !by_status(q) || indexed {
         let range = status_range(sql, status, TokenStatus::active_since(q.now));
         sql.push(&format!(" AND {range}"));
     } else {
         sql.push(&format!(" AND t.status = '{}'", status.as_str()));
     }
+}
+
+/// Whether a page of `q` without an indexed search walks a status index (its status filter
+/// is the stored status).
+pub(super) fn by_status(q: &TokenQuery) -> bool {
+    q.params.status.is_some() && q.params.sort != SortKey::LastUsedAt
 }
 
 /// Whether `q`'s page relies on the stored status being up to date.
@@ -99,12 +105,12 @@ impl Store {
         }
         let (rows, next) = match &search {
             Some(Search::Scan { pattern }) => {
-                search::scan_page(&mut conn, scope, q, pattern).await?
+                search::scan_page(self.backend, &mut conn, scope, q, pattern).await?
             }
             _ => self.page(&mut conn, scope, q, search.as_ref()).await?,
         };
         let counts = match &search {
-            None => count(&mut conn, scope, q.now).await?,
+            None => count(self.backend, &mut conn, scope, q.now).await?,
             Some(s) => s.counts(self.backend, &mut conn, scope, q.now).await?,
         };
         Ok(TokenPage { rows, next, counts })
@@ -118,24 +124,7 @@ impl Store {
         q: &TokenQuery,
         search: Option<&Search>,
     ) -> Result<(Vec<TokenRow>, Option<Position>), sqlx::Error> {
-        let mut sql = Sql::new(&format!("SELECT {TOKEN_COLUMNS} FROM "));
-        match search {
-            Some(s) => s.push_from(self.backend, &mut sql),
-            None => {
-                sql.push("tokens t");
-            }
-        }
-        sql.push(" JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.owner_id");
-        scope.push_where(&mut sql);
-        push_status(&mut sql, q, search);
-        if let Some(s) = search {
-            s.push_condition(self.backend, &mut sql);
-        }
-        if let Some(after) = &q.after {
-            push_after(&mut sql, q.params.sort, q.params.order, after);
-        }
-        push_order(&mut sql, q.params.sort, q.params.order);
-        sql.push(&format!(" LIMIT {}", page_rows(q)));
+        let sql = page_sql(self.backend, scope, q, search);
         let rows = sql.query().fetch_all(&mut *conn).await?;
         let mut rows = rows
             .iter()
@@ -201,36 +190,45 @@ pub(super) fn cut(rows: &mut Vec<TokenRow>, q: &TokenQuery) -> Option<Position> 
     rows.last().map(|r| position(q, r))
 }
 
+/// The page of `q` with no search, or with one the search index answers: the listing index
+/// (or the indexed matches) from the cursor on, `limit + 1` rows.
+pub(super) fn page_sql(
+    backend: Backend,
+    scope: Scope<'_>,
+    q: &TokenQuery,
+    search: Option<&Search>,
+) -> Sql {
+    let mut sql = Sql::new(&format!("SELECT {TOKEN_COLUMNS} FROM "));
+    match search {
+        Some(s) => s.push_from(backend, &mut sql),
+        None => scope.push_tokens(&mut sql, backend, by_status(q), q.params.sort),
+    }
+    sql.push(" JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.owner_id");
+    scope.push_where(&mut sql);
+    push_status(&mut sql, q, search);
+    if let Some(s) = search {
+        s.push_condition(backend, &mut sql);
+    }
+    if let Some(after) = &q.after {
+        push_after(&mut sql, q.params.sort, q.params.order, after);
+    }
+    push_order(&mut sql, q.params.sort, q.params.order);
+    sql.push(&format!(" LIMIT {}", page_rows(q)));
+    sql
+}
+
 /// The counts of the scope's tokens per status, each exact up to [`STATUS_COUNT_CAP`]: three
 /// range scans of the `last_used_sort` index, each stopping one past the cap.
 async fn count(
+    backend: Backend,
     conn: &mut AnyConnection,
     scope: Scope<'_>,
     now: i64,
 ) -> Result<StatusCounts, sqlx::Error> {
-    let since = TokenStatus::active_since(now);
-    let mut sql = Sql::new("SELECT ");
-    for (i, status) in [
-        TokenStatus::Generated,
-        TokenStatus::Active,
-        TokenStatus::Inactive,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push("(SELECT COUNT(*) FROM (SELECT 1 FROM tokens t");
-        scope.push_where(&mut sql);
-        let range = status_range(&mut sql, status, since);
-        sql.push(&format!(
-            " AND {range} LIMIT {}) c{i}) AS {}",
-            STATUS_COUNT_CAP + 1,
-            status.as_str()
-        ));
-    }
-    let row = sql.query().fetch_one(&mut *conn).await?;
+    let row = count_sql(backend, scope, now)
+        .query()
+        .fetch_one(&mut *conn)
+        .await?;
     let n =
         |name: &str| -> Result<u64, sqlx::Error> { Ok(row.try_get::<i64, _>(name)?.max(0) as u64) };
     Ok(StatusCounts::counted(
@@ -239,6 +237,34 @@ async fn count(
         n("inactive")?,
     ))
 }
+
+/// One row: `generated`, `active` and `inactive`, each counted to one past the cap.
+pub(super) fn count_sql(backend: Backend, scope: Scope<'_>, now: i64) -> Sql {
+    let since = TokenStatus::active_since(now);
+    let mut sql = Sql::new("SELECT ");
+    for (i, status) in STATUSES.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(SELECT COUNT(*) FROM (SELECT 1 FROM ");
+        scope.push_tokens(&mut sql, backend, false, SortKey::LastUsedAt);
+        scope.push_where(&mut sql);
+        let range = status_range(&mut sql, status, since);
+        sql.push(&format!(
+            " AND {range} LIMIT {}) c{i}) AS {}",
+            STATUS_COUNT_CAP + 1,
+            status.as_str()
+        ));
+    }
+    sql
+}
+
+/// Every status, in the order of [`StatusCounts`].
+pub(super) const STATUSES: [TokenStatus; 3] = [
+    TokenStatus::Generated,
+    TokenStatus::Active,
+    TokenStatus::Inactive,
+];
 
 impl Backend {
     /// Whether this is SQLite.

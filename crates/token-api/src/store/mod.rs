@@ -9,6 +9,8 @@ mod alerts;
 mod audit;
 mod changes;
 mod listing;
+#[cfg(test)]
+mod plans;
 mod search;
 mod sql;
 mod tokens;

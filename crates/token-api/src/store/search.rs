@@ -13,13 +13,14 @@
 //!   still returns every match once, in order, at a bounded cost per request. Its counts are
 //!   lower bounds from [`COUNT_SCAN_ROWS`] entries per status (`capped`).
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow, Row};
-use token_wire::{StatusCounts, TokenStatus};
+use token_wire::{SortKey, StatusCounts, TokenStatus};
 
 use super::Backend;
-use super::listing::{cut, page_rows, push_status, status_range};
-use super::sql::{Scope, Sql, contains_pattern, key_value, push_after, push_order};
-use super::tokens::{Position, TOKEN_COLUMNS, TokenQuery, TokenRow};
+use super::listing::{STATUSES, by_status, cut, page_rows, push_status, status_range};
+use super::sql::{Scope, Sql, contains_pattern, key_column, push_after, push_order};
+use super::tokens::{KeyValue, Position, TOKEN_COLUMNS, TokenQuery, TokenRow};
 
 /// The most names the indexed way handles; more go the scanning way.
 pub const INDEX_MATCHES: i64 = 2_000;
@@ -46,19 +47,7 @@ pub async fn plan(
 ) -> Result<Search, sqlx::Error> {
     let text = q.to_lowercase();
     if text.chars().count() >= 3 {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (");
-        if backend.is_sqlite() {
-            let phrase = sql.text(&fts_phrase(&text));
-            sql.push(&format!(
-                "SELECT rowid FROM tokens_search WHERE tokens_search MATCH {phrase}"
-            ));
-        } else {
-            sql.push("SELECT 1 FROM tokens t");
-            scope.push_where(&mut sql);
-            let pattern = sql.text(&contains_pattern(&text));
-            sql.push(&format!(" AND t.name_lc LIKE {pattern} ESCAPE '\\'"));
-        }
-        sql.push(&format!(" LIMIT {}) m", INDEX_MATCHES + 1));
+        let sql = matches_sql(backend, scope, &text);
         let matches: i64 = sql.query().fetch_one(&mut *conn).await?.try_get("n")?;
         if matches <= INDEX_MATCHES {
             return Ok(Search::Indexed { text });
@@ -67,6 +56,25 @@ pub async fn plan(
     Ok(Search::Scan {
         pattern: contains_pattern(&text),
     })
+}
+
+/// `n`: how many names the search index finds containing `text`, up to one past
+/// [`INDEX_MATCHES`] (on SQLite across tenants: FTS5 knows only names).
+pub(super) fn matches_sql(backend: Backend, scope: Scope<'_>, text: &str) -> Sql {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (");
+    if backend.is_sqlite() {
+        let phrase = sql.text(&fts_phrase(text));
+        sql.push(&format!(
+            "SELECT rowid FROM tokens_search WHERE tokens_search MATCH {phrase}"
+        ));
+    } else {
+        sql.push("SELECT 1 FROM tokens t");
+        scope.push_where(&mut sql);
+        let pattern = sql.text(&contains_pattern(text));
+        sql.push(&format!(" AND t.name_lc LIKE {pattern} ESCAPE '\\'"));
+    }
+    sql.push(&format!(" LIMIT {}) m", INDEX_MATCHES + 1));
+    sql
 }
 
 /// An FTS5 query matching `text` as one phrase: in double quotes, its own doubled.
@@ -111,118 +119,95 @@ impl Search {
         scope: Scope<'_>,
         now: i64,
     ) -> Result<StatusCounts, sqlx::Error> {
+        let rows = self
+            .counts_sql(backend, scope, now)
+            .query()
+            .fetch_all(&mut *conn)
+            .await?;
+        let figure = |row: &AnyRow, column: &str| -> Result<u64, sqlx::Error> {
+            Ok(row.try_get::<i64, _>(column)?.max(0) as u64)
+        };
+        let mut figures = [0u64; 3];
+        let mut stopped = false;
+        for row in &rows {
+            match self {
+                Search::Indexed { .. } => {
+                    for (n, status) in figures.iter_mut().zip(STATUSES) {
+                        *n = figure(row, status.as_str())?;
+                    }
+                }
+                Search::Scan { .. } => {
+                    let s = figure(row, "s")? as usize;
+                    if let Some(n) = figures.get_mut(s) {
+                        *n = figure(row, "matched")?;
+                    }
+                    stopped |= figure(row, "scanned")? >= COUNT_SCAN_ROWS as u64;
+                }
+            }
+        }
+        let [generated, active, inactive] = figures;
+        Ok(if stopped {
+            StatusCounts::at_least(generated, active, inactive)
+        } else {
+            StatusCounts::counted(generated, active, inactive)
+        })
+    }
+
+    /// Indexed: one row, a column per status, in one pass over the matches. Scan: one row per
+    /// status, `s` (its place in [`STATUSES`]), the entries read (`scanned`) and `matched`.
+    pub(super) fn counts_sql(&self, backend: Backend, scope: Scope<'_>, now: i64) -> Sql {
+        let since = TokenStatus::active_since(now);
+        let mut sql = Sql::new("SELECT ");
         match self {
-            Search::Indexed { .. } => indexed_counts(self, backend, conn, scope, now).await,
-            Search::Scan { pattern } => scanned_counts(pattern, conn, scope, now).await,
+            Search::Indexed { .. } => {
+                for (i, status) in STATUSES.into_iter().enumerate() {
+                    let range = status_range(&mut sql, status, since);
+                    sql.push(&format!(
+                        "{}COALESCE(SUM(CASE WHEN {range} THEN 1 ELSE 0 END), 0) AS {}",
+                        if i > 0 { ", " } else { "" },
+                        status.as_str()
+                    ));
+                }
+                sql.push(" FROM ");
+                self.push_from(backend, &mut sql);
+                scope.push_where(&mut sql);
+                self.push_condition(backend, &mut sql);
+            }
+            Search::Scan { pattern } => {
+                let like = sql.text(pattern);
+                for (i, status) in STATUSES.into_iter().enumerate() {
+                    if i > 0 {
+                        sql.push(" UNION ALL SELECT ");
+                    }
+                    sql.push(&format!(
+                        "CAST({i} AS BIGINT) AS s, COUNT(*) AS scanned, \
+                         COALESCE(SUM(CASE WHEN c.name_lc LIKE {like} ESCAPE '\\' \
+                         THEN 1 ELSE 0 END), 0) AS matched FROM (SELECT t.name_lc FROM tokens t"
+                    ));
+                    scope.push_where(&mut sql);
+                    let range = status_range(&mut sql, status, since);
+                    sql.push(&format!(" AND {range} LIMIT {COUNT_SCAN_ROWS}) c"));
+                }
+            }
         }
+        sql
     }
-}
-
-async fn indexed_counts(
-    search: &Search,
-    backend: Backend,
-    conn: &mut AnyConnection,
-    scope: Scope<'_>,
-    now: i64,
-) -> Result<StatusCounts, sqlx::Error> {
-    let mut sql = Sql::new("SELECT ");
-    let since = TokenStatus::active_since(now);
-    let mut sums = Vec::new();
-    for status in [
-        TokenStatus::Generated,
-        TokenStatus::Active,
-        TokenStatus::Inactive,
-    ] {
-        let range = status_range(&mut sql, status, since);
-        sums.push(format!(
-            "COALESCE(SUM(CASE WHEN {range} THEN 1 ELSE 0 END), 0) AS {}",
-            status.as_str()
-        ));
-    }
-    sql.push(&sums.join(", "));
-    sql.push(" FROM ");
-    search.push_from(backend, &mut sql);
-    scope.push_where(&mut sql);
-    search.push_condition(backend, &mut sql);
-    let row = sql.query().fetch_one(&mut *conn).await?;
-    let n =
-        |name: &str| -> Result<u64, sqlx::Error> { Ok(row.try_get::<i64, _>(name)?.max(0) as u64) };
-    Ok(StatusCounts::counted(
-        n("generated")?,
-        n("active")?,
-        n("inactive")?,
-    ))
-}
-
-async fn scanned_counts(
-    pattern: &str,
-    conn: &mut AnyConnection,
-    scope: Scope<'_>,
-    now: i64,
-) -> Result<StatusCounts, sqlx::Error> {
-    let since = TokenStatus::active_since(now);
-    let mut sql = Sql::new("");
-    let like = sql.text(pattern);
-    let statuses = [
-        TokenStatus::Generated,
-        TokenStatus::Active,
-        TokenStatus::Inactive,
-    ];
-    for (i, status) in statuses.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(" UNION ALL ");
-        }
-        sql.push(&format!(
-            "SELECT CAST({i} AS BIGINT) AS s, COUNT(*) AS scanned, \
-             COALESCE(SUM(CASE WHEN c.name_lc LIKE {like} ESCAPE '\\' THEN 1 ELSE 0 END), 0) \
-             AS matched FROM (SELECT t.name_lc FROM tokens t"
-        ));
-        scope.push_where(&mut sql);
-        let range = status_range(&mut sql, status, since);
-        sql.push(&format!(" AND {range} LIMIT {COUNT_SCAN_ROWS}) c"));
-    }
-    let mut figures = [0u64; 3];
-    let mut stopped = false;
-    for row in sql.query().fetch_all(&mut *conn).await? {
-        let s: i64 = row.try_get("s")?;
-        let scanned: i64 = row.try_get("scanned")?;
-        let matched: i64 = row.try_get("matched")?;
-        if let Some(figure) = usize::try_from(s).ok().and_then(|s| figures.get_mut(s)) {
-            *figure = matched.max(0) as u64;
-        }
-        stopped |= scanned >= COUNT_SCAN_ROWS;
-    }
-    let [generated, active, inactive] = figures;
-    Ok(if stopped {
-        StatusCounts::at_least(generated, active, inactive)
-    } else {
-        StatusCounts::counted(generated, active, inactive)
-    })
 }
 
 /// The page of `q` by the scanning way: the matches among the next [`SCAN_ROWS`] entries of
 /// the listing index; when they fill no page and more entries follow, the next page resumes
 /// after the last entry read.
 pub async fn scan_page(
+    backend: Backend,
     conn: &mut AnyConnection,
     scope: Scope<'_>,
     q: &TokenQuery,
     pattern: &str,
 ) -> Result<(Vec<TokenRow>, Option<Position>), sqlx::Error> {
-    let (sort, order) = (q.params.sort, q.params.order);
-    let mut sql = Sql::new(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM tokens t \
-         JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.owner_id \
-         WHERE t.id IN (SELECT w.id FROM (SELECT t.id, t.name_lc FROM tokens t"
-    ));
-    push_stretch(&mut sql, scope, q);
-    let like = sql.text(pattern);
-    sql.push(&format!(
-        " LIMIT {SCAN_ROWS}) w WHERE w.name_lc LIKE {like} ESCAPE '\\' LIMIT {})",
-        page_rows(q)
-    ));
-    push_order(&mut sql, sort, order);
-    let rows = sql.query().fetch_all(&mut *conn).await?;
+    let rows = scan_page_sql(backend, scope, q, pattern)
+        .query()
+        .fetch_all(&mut *conn)
+        .await?;
     let mut rows = rows
         .iter()
         .map(TokenRow::from_row)
@@ -230,17 +215,16 @@ pub async fn scan_page(
     if let Some(next) = cut(&mut rows, q) {
         return Ok((rows, Some(next)));
     }
-    let mut last = Sql::new("SELECT t.id, t.name, t.created_at, t.last_used_at FROM tokens t");
-    push_stretch(&mut last, scope, q);
-    last.push(&format!(" LIMIT 1 OFFSET {}", SCAN_ROWS - 1));
-    let next = match last.query().fetch_optional(&mut *conn).await? {
+    let last = stretch_end_sql(backend, scope, q)
+        .query()
+        .fetch_optional(&mut *conn)
+        .await?;
+    let next = match last {
         Some(row) => Some(Position {
-            key: key_value(
-                sort,
-                &row.try_get::<String, _>("name")?,
-                row.try_get("created_at")?,
-                row.try_get("last_used_at")?,
-            ),
+            key: match q.params.sort {
+                SortKey::Name => KeyValue::Text(row.try_get("k")?),
+                SortKey::CreatedAt | SortKey::LastUsedAt => KeyValue::Int(row.try_get("k")?),
+            },
             id: row.try_get("id")?,
         }),
         None => None,
@@ -248,8 +232,40 @@ pub async fn scan_page(
     Ok((rows, next))
 }
 
-/// ` WHERE …` and ` ORDER BY …` of the listing index from `q`'s cursor on.
-fn push_stretch(sql: &mut Sql, scope: Scope<'_>, q: &TokenQuery) {
+/// The first `limit + 1` matches among the next [`SCAN_ROWS`] entries from the cursor.
+pub(super) fn scan_page_sql(
+    backend: Backend,
+    scope: Scope<'_>,
+    q: &TokenQuery,
+    pattern: &str,
+) -> Sql {
+    let mut sql = Sql::new(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens t \
+         JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.owner_id \
+         WHERE t.id IN (SELECT w.id FROM (SELECT t.id, t.name_lc FROM "
+    ));
+    push_stretch(&mut sql, backend, scope, q);
+    let like = sql.text(pattern);
+    sql.push(&format!(
+        " LIMIT {SCAN_ROWS}) w WHERE w.name_lc LIKE {like} ESCAPE '\\' LIMIT {})",
+        page_rows(q)
+    ));
+    push_order(&mut sql, q.params.sort, q.params.order);
+    sql
+}
+
+/// The last of the next [`SCAN_ROWS`] entries from the cursor, if there are that many.
+pub(super) fn stretch_end_sql(backend: Backend, scope: Scope<'_>, q: &TokenQuery) -> Sql {
+    let key = key_column(q.params.sort);
+    let mut sql = Sql::new(&format!("SELECT t.id, {key} AS k FROM "));
+    push_stretch(&mut sql, backend, scope, q);
+    sql.push(&format!(" LIMIT 1 OFFSET {}", SCAN_ROWS - 1));
+    sql
+}
+
+/// The listing index from `q`'s cursor on, in order: `tokens t …  WHERE … ORDER BY …`.
+fn push_stretch(sql: &mut Sql, backend: Backend, scope: Scope<'_>, q: &TokenQuery) {
+    scope.push_tokens(sql, backend, by_status(q), q.params.sort);
     scope.push_where(sql);
     push_status(sql, q, None);
     if let Some(after) = &q.after {

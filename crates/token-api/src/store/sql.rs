@@ -6,6 +6,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use token_wire::{SortKey, SortOrder};
 
+use super::Backend;
 use super::tokens::{KeyValue, Position};
 
 /// A value bound to a `$n` placeholder.
@@ -49,6 +50,15 @@ impl Sql {
         format!("${}", self.binds.len())
     }
 
+    /// `EXPLAIN QUERY PLAN` of this statement (SQLite), with the same values.
+    #[cfg(test)]
+    pub fn explained(&self) -> Sql {
+        Sql {
+            text: format!("EXPLAIN QUERY PLAN {}", self.text),
+            binds: self.binds.clone(),
+        }
+    }
+
     /// The statement with its values bound.
     pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
         let mut query = sqlx::query(&self.text);
@@ -70,6 +80,18 @@ pub struct Scope<'a> {
 }
 
 impl Scope<'_> {
+    /// `tokens t` read through the listing index of this scope, by status when `by_status`,
+    /// then by `sort` (see [`listing_index`]). SQLite is told which (`INDEXED BY`): without
+    /// statistics it would take the unique index of live names for one owner's tokens, and
+    /// filter the status row by row; PostgreSQL chooses by its statistics.
+    pub fn push_tokens(&self, sql: &mut Sql, backend: Backend, by_status: bool, sort: SortKey) {
+        sql.push("tokens t");
+        if backend == Backend::Sqlite {
+            let index = listing_index(self.owner.is_some(), by_status, sort);
+            sql.push(&format!(" INDEXED BY {index}"));
+        }
+    }
+
     /// ` WHERE …` for the listed tokens of this scope, as `t`. The literal `kind` and
     /// `revoked_at` terms are those of the listing indexes' `WHERE`, so every one applies.
     pub fn push_where(&self, sql: &mut Sql) {
@@ -81,6 +103,23 @@ impl Scope<'_> {
             let owner = sql.text(owner);
             sql.push(&format!(" AND t.owner_id = {owner}"));
         }
+    }
+}
+
+/// The index of migration 0002 for listed tokens of a tenant (or of one owner when `owner`),
+/// by stored status when `by_status`, then by `sort` and id.
+pub fn listing_index(owner: bool, by_status: bool, sort: SortKey) -> &'static str {
+    match (owner, by_status, sort) {
+        (false, false, SortKey::CreatedAt) => "tokens_list_created",
+        (false, false, SortKey::Name) => "tokens_list_name",
+        (false, _, SortKey::LastUsedAt) => "tokens_list_used",
+        (false, true, SortKey::CreatedAt) => "tokens_list_status_created",
+        (false, true, SortKey::Name) => "tokens_list_status_name",
+        (true, false, SortKey::CreatedAt) => "tokens_owner_created",
+        (true, false, SortKey::Name) => "tokens_owner_name",
+        (true, _, SortKey::LastUsedAt) => "tokens_owner_used",
+        (true, true, SortKey::CreatedAt) => "tokens_owner_status_created",
+        (true, true, SortKey::Name) => "tokens_owner_status_name",
     }
 }
 
