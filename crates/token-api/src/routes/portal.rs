@@ -53,7 +53,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
 /// otherwise the caller's own). `owner` is for full admins; anyone else naming another
 /// owner gets 403. Every page also counts the tokens of each status under the same
 /// filters, the status filter aside, so the status buttons need no call of their own; each
-/// count is exact up to `STATUS_COUNT_CAP` (10,000) and then stops (`counts.capped`, shown
+/// count is exact up to `STATUS_COUNT_CAP` (1,000) and then stops (`counts.capped`, shown
 /// as "N+"), as does `total`. A name search (`q`) of three or more characters uses a trigram
 /// index; a shorter or very common one reads a bounded stretch of the listing per page, so a
 /// page may then hold fewer rows than `limit` and still carry a `next_cursor`.
@@ -67,7 +67,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
         ("limit" = Option<u32>, Query, description = "1–100, default 50"),
         ("cursor" = Option<String>, Query, description = "Opaque cursor from next_cursor")),
     responses(
-        (status = 200, body = TokenList, description = "One page, how many tokens match, and the counts per status (`status` filter aside), each exact up to 10,000 (`counts.capped` once one stops there)"),
+        (status = 200, body = TokenList, description = "One page, how many tokens match, and the counts per status (`status` filter aside), each exact up to 1,000 (`counts.capped` once one stops there)"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),

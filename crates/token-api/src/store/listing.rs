@@ -97,7 +97,7 @@ impl Store {
         };
         let mut conn = self.pool.acquire().await?;
         let search = match q.params.search() {
-            Some(text) => Some(search::plan(self.backend, &mut conn, scope, text).await?),
+            Some(text) => Some(search::plan(self.backend, &mut conn, scope, text, q.now).await?),
             None => None,
         };
         if uses_stored_status(q, search.as_ref()) {

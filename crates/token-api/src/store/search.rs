@@ -5,7 +5,8 @@
 //! - **Indexed**, when `q` has three or more characters and the search index finds at most
 //!   [`INDEX_MATCHES`] names containing it: SQLite's FTS5 trigram table `tokens_search` (a
 //!   phrase of trigrams matches exactly the names containing it), PostgreSQL's `pg_trgm` GIN
-//!   index under `LIKE`. The page and the counts come from those names alone, exactly.
+//!   index under `LIKE`. One statement counts the matches and, per status, those of the
+//!   listing's scope; the page then sorts the matches alone. Exact.
 //! - **Scan**, for shorter or more common strings: the listing index read in order from the
 //!   cursor, at most [`SCAN_ROWS`] entries per page, filtering `name_lc` in the index
 //!   itself. A common string fills a page within a few hundred entries; when a stretch holds
@@ -22,35 +23,46 @@ use super::listing::{STATUSES, by_status, cut, page_rows, push_status, status_ra
 use super::sql::{Scope, Sql, contains_pattern, key_column, push_after, push_order};
 use super::tokens::{KeyValue, Position, TOKEN_COLUMNS, TokenQuery, TokenRow};
 
-/// The most names the indexed way handles; more go the scanning way.
+/// The most names the indexed way handles (on SQLite, of every tenant: FTS5 knows only
+/// names); more go the scanning way. Each match costs a row read, twice.
 pub const INDEX_MATCHES: i64 = 2_000;
 /// Index entries a scanned page reads at most.
 pub const SCAN_ROWS: i64 = 20_000;
 /// Index entries a scanned count reads at most, per status.
-pub const COUNT_SCAN_ROWS: i64 = 5_000;
+pub const COUNT_SCAN_ROWS: i64 = 1_000;
 
 /// How a listing finds the names containing the search.
 #[derive(Clone, Debug)]
 pub enum Search {
-    /// Through the search index; `text` is the lower-cased search.
-    Indexed { text: String },
+    /// Through the search index; `text` is the lower-cased search, `counts` its exact
+    /// counts in the listing's scope.
+    Indexed { text: String, counts: StatusCounts },
     /// By filtering a bounded stretch of the listing index with this LIKE pattern.
     Scan { pattern: String },
 }
 
-/// Chooses the way for `q` in `scope`.
+/// Chooses the way for `q` in `scope` (counting the indexed matches on the way).
 pub async fn plan(
     backend: Backend,
     conn: &mut AnyConnection,
     scope: Scope<'_>,
     q: &str,
+    now: i64,
 ) -> Result<Search, sqlx::Error> {
     let text = q.to_lowercase();
     if text.chars().count() >= 3 {
-        let sql = matches_sql(backend, scope, &text);
-        let matches: i64 = sql.query().fetch_one(&mut *conn).await?.try_get("n")?;
-        if matches <= INDEX_MATCHES {
-            return Ok(Search::Indexed { text });
+        let row = indexed_sql(backend, scope, &text, now)
+            .query()
+            .fetch_one(&mut *conn)
+            .await?;
+        if figure(&row, "matches")? <= INDEX_MATCHES as u64 {
+            let n = |status: TokenStatus| figure(&row, status.as_str());
+            let counts = StatusCounts::counted(
+                n(TokenStatus::Generated)?,
+                n(TokenStatus::Active)?,
+                n(TokenStatus::Inactive)?,
+            );
+            return Ok(Search::Indexed { text, counts });
         }
     }
     Ok(Search::Scan {
@@ -58,22 +70,39 @@ pub async fn plan(
     })
 }
 
-/// `n`: how many names the search index finds containing `text`, up to one past
-/// [`INDEX_MATCHES`] (on SQLite across tenants: FTS5 knows only names).
-pub(super) fn matches_sql(backend: Backend, scope: Scope<'_>, text: &str) -> Sql {
-    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (");
+fn figure(row: &AnyRow, column: &str) -> Result<u64, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)?.max(0) as u64)
+}
+
+/// One row: `matches`, the names the search index finds containing `text` (up to one past
+/// [`INDEX_MATCHES`]), and per status how many of them the scope lists.
+pub(super) fn indexed_sql(backend: Backend, scope: Scope<'_>, text: &str, now: i64) -> Sql {
+    let mut sql = Sql::new("SELECT COUNT(*) AS matches");
+    let since = TokenStatus::active_since(now);
+    let listed = scope.condition(&mut sql);
+    for status in STATUSES {
+        let range = status_range(&mut sql, status, since);
+        sql.push(&format!(
+            ", COALESCE(SUM(CASE WHEN {listed} AND {range} THEN 1 ELSE 0 END), 0) AS {}",
+            status.as_str()
+        ));
+    }
+    let limit = INDEX_MATCHES + 1;
     if backend.is_sqlite() {
         let phrase = sql.text(&fts_phrase(text));
         sql.push(&format!(
-            "SELECT rowid FROM tokens_search WHERE tokens_search MATCH {phrase}"
+            " FROM (SELECT rowid AS seq FROM tokens_search WHERE tokens_search MATCH {phrase} \
+             LIMIT {limit}) m CROSS JOIN tokens t ON t.seq = m.seq"
         ));
     } else {
-        sql.push("SELECT 1 FROM tokens t");
-        scope.push_where(&mut sql);
+        let tenant = sql.text(scope.tenant_id);
         let pattern = sql.text(&contains_pattern(text));
-        sql.push(&format!(" AND t.name_lc LIKE {pattern} ESCAPE '\\'"));
+        sql.push(&format!(
+            " FROM (SELECT * FROM tokens t WHERE t.tenant_id = {tenant} AND t.kind = 'api' \
+             AND t.revoked_at IS NULL AND t.name_lc LIKE {pattern} ESCAPE '\\' \
+             LIMIT {limit}) t"
+        ));
     }
-    sql.push(&format!(" LIMIT {}) m", INDEX_MATCHES + 1));
     sql
 }
 
@@ -87,7 +116,7 @@ impl Search {
     /// from the names FTS5 finds (`CROSS JOIN` keeps that order).
     pub fn push_from(&self, backend: Backend, sql: &mut Sql) {
         match self {
-            Search::Indexed { text } if backend.is_sqlite() => {
+            Search::Indexed { text, .. } if backend.is_sqlite() => {
                 let phrase = sql.text(&fts_phrase(text));
                 sql.push(&format!(
                     "(SELECT rowid AS seq FROM tokens_search WHERE tokens_search MATCH {phrase}) m \
@@ -102,7 +131,7 @@ impl Search {
 
     /// ` AND …` on `t` for an indexed search on PostgreSQL (SQLite's is in the `FROM`).
     pub fn push_condition(&self, backend: Backend, sql: &mut Sql) {
-        if let Search::Indexed { text } = self
+        if let Search::Indexed { text, .. } = self
             && !backend.is_sqlite()
         {
             let pattern = sql.text(&contains_pattern(text));
@@ -111,7 +140,8 @@ impl Search {
     }
 
     /// The counts per status of the scope's names containing the search: exact when
-    /// indexed, lower bounds when a status has more entries than a scan reads.
+    /// indexed (counted by [`plan`]), lower bounds when a status has more entries than a
+    /// scan reads.
     pub async fn counts(
         &self,
         backend: Backend,
@@ -119,31 +149,23 @@ impl Search {
         scope: Scope<'_>,
         now: i64,
     ) -> Result<StatusCounts, sqlx::Error> {
-        let rows = self
-            .counts_sql(backend, scope, now)
+        let Search::Scan { pattern } = self else {
+            let Search::Indexed { counts, .. } = self else {
+                unreachable!("two ways")
+            };
+            return Ok(*counts);
+        };
+        let rows = scanned_counts_sql(backend, scope, pattern, now)
             .query()
             .fetch_all(&mut *conn)
             .await?;
-        let figure = |row: &AnyRow, column: &str| -> Result<u64, sqlx::Error> {
-            Ok(row.try_get::<i64, _>(column)?.max(0) as u64)
-        };
         let mut figures = [0u64; 3];
         let mut stopped = false;
         for row in &rows {
-            match self {
-                Search::Indexed { .. } => {
-                    for (n, status) in figures.iter_mut().zip(STATUSES) {
-                        *n = figure(row, status.as_str())?;
-                    }
-                }
-                Search::Scan { .. } => {
-                    let s = figure(row, "s")? as usize;
-                    if let Some(n) = figures.get_mut(s) {
-                        *n = figure(row, "matched")?;
-                    }
-                    stopped |= figure(row, "scanned")? >= COUNT_SCAN_ROWS as u64;
-                }
+            if let Some(n) = figures.get_mut(figure(row, "s")? as usize) {
+                *n = figure(row, "matched")?;
             }
+            stopped |= figure(row, "scanned")? >= COUNT_SCAN_ROWS as u64;
         }
         let [generated, active, inactive] = figures;
         Ok(if stopped {
@@ -152,46 +174,34 @@ impl Search {
             StatusCounts::counted(generated, active, inactive)
         })
     }
+}
 
-    /// Indexed: one row, a column per status, in one pass over the matches. Scan: one row per
-    /// status, `s` (its place in [`STATUSES`]), the entries read (`scanned`) and `matched`.
-    pub(super) fn counts_sql(&self, backend: Backend, scope: Scope<'_>, now: i64) -> Sql {
-        let since = TokenStatus::active_since(now);
-        let mut sql = Sql::new("SELECT ");
-        match self {
-            Search::Indexed { .. } => {
-                for (i, status) in STATUSES.into_iter().enumerate() {
-                    let range = status_range(&mut sql, status, since);
-                    sql.push(&format!(
-                        "{}COALESCE(SUM(CASE WHEN {range} THEN 1 ELSE 0 END), 0) AS {}",
-                        if i > 0 { ", " } else { "" },
-                        status.as_str()
-                    ));
-                }
-                sql.push(" FROM ");
-                self.push_from(backend, &mut sql);
-                scope.push_where(&mut sql);
-                self.push_condition(backend, &mut sql);
-            }
-            Search::Scan { pattern } => {
-                let like = sql.text(pattern);
-                for (i, status) in STATUSES.into_iter().enumerate() {
-                    if i > 0 {
-                        sql.push(" UNION ALL SELECT ");
-                    }
-                    sql.push(&format!(
-                        "CAST({i} AS BIGINT) AS s, COUNT(*) AS scanned, \
-                         COALESCE(SUM(CASE WHEN c.name_lc LIKE {like} ESCAPE '\\' \
-                         THEN 1 ELSE 0 END), 0) AS matched FROM (SELECT t.name_lc FROM tokens t"
-                    ));
-                    scope.push_where(&mut sql);
-                    let range = status_range(&mut sql, status, since);
-                    sql.push(&format!(" AND {range} LIMIT {COUNT_SCAN_ROWS}) c"));
-                }
-            }
+/// One row per status: `s` (its place in [`STATUSES`]), the index entries read (`scanned`,
+/// at most [`COUNT_SCAN_ROWS`]) and how many contain the search (`matched`).
+pub(super) fn scanned_counts_sql(
+    backend: Backend,
+    scope: Scope<'_>,
+    pattern: &str,
+    now: i64,
+) -> Sql {
+    let since = TokenStatus::active_since(now);
+    let mut sql = Sql::new("SELECT ");
+    let like = sql.text(pattern);
+    for (i, status) in STATUSES.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL SELECT ");
         }
-        sql
+        sql.push(&format!(
+            "CAST({i} AS BIGINT) AS s, COUNT(*) AS scanned, \
+             COALESCE(SUM(CASE WHEN c.name_lc LIKE {like} ESCAPE '\\' THEN 1 ELSE 0 END), 0) \
+             AS matched FROM (SELECT t.name_lc FROM "
+        ));
+        scope.push_tokens(&mut sql, backend, false, SortKey::LastUsedAt);
+        scope.push_where(&mut sql);
+        let range = status_range(&mut sql, status, since);
+        sql.push(&format!(" AND {range} LIMIT {COUNT_SCAN_ROWS}) c"));
     }
+    sql
 }
 
 /// The page of `q` by the scanning way: the matches among the next [`SCAN_ROWS`] entries of

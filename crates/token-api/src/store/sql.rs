@@ -95,14 +95,19 @@ impl Scope<'_> {
     /// ` WHERE …` for the listed tokens of this scope, as `t`. The literal `kind` and
     /// `revoked_at` terms are those of the listing indexes' `WHERE`, so every one applies.
     pub fn push_where(&self, sql: &mut Sql) {
+        let listed = self.condition(sql);
+        sql.push(&format!(" WHERE {listed}"));
+    }
+
+    /// The condition on `t` of the listed tokens of this scope.
+    pub fn condition(&self, sql: &mut Sql) -> String {
         let tenant = sql.text(self.tenant_id);
-        sql.push(&format!(
-            " WHERE t.tenant_id = {tenant} AND t.kind = 'api' AND t.revoked_at IS NULL"
-        ));
+        let mut listed =
+            format!("t.tenant_id = {tenant} AND t.kind = 'api' AND t.revoked_at IS NULL");
         if let Some(owner) = self.owner {
-            let owner = sql.text(owner);
-            sql.push(&format!(" AND t.owner_id = {owner}"));
+            listed += &format!(" AND t.owner_id = {}", sql.text(owner));
         }
+        listed
     }
 }
 
