@@ -54,8 +54,10 @@ fn variant(label: &str, path: &str, who: Who, connections: u32) -> Variant {
     }
 }
 
-/// The connections of the latency measurements; the overload runs use [`CROWD`].
-const FEW: u32 = 4;
+/// The connections of the latency measurements (one client: the latency of a request, not
+/// of a queue); the throughput and overload runs use [`SOME`] and [`CROWD`].
+const ONE: u32 = 1;
+const SOME: u32 = 16;
 const CROWD: u32 = 64;
 
 /// Every list variant: each status, sort and order, search (long, common, short, non-ASCII),
@@ -66,11 +68,11 @@ fn variants(mid_cursor: &str) -> Vec<Variant> {
             label,
             &format!("/api/v1/tokens?limit=100{query}"),
             Who::Admin,
-            FEW,
+            ONE,
         )
     };
     vec![
-        variant("`/healthz`", "/healthz", Who::Nobody, FEW),
+        variant("`/healthz`", "/healthz", Who::Nobody, ONE),
         list("first page (created_at desc)", ""),
         list("status=generated", "&status=generated"),
         list("status=active", "&status=active"),
@@ -88,9 +90,14 @@ fn variants(mid_cursor: &str) -> Vec<Variant> {
             "status=inactive, sort=last_used_at",
             "&status=inactive&sort=last_used_at",
         ),
-        list("q=0999", "&q=0999"),
-        list("q=deploy-12 (common)", "&q=deploy-12"),
-        list("q=étl-99, sort=name", "&q=%C3%A9tl-99&sort=name&order=asc"),
+        list("q=0999 (300 matches)", "&q=0999"),
+        list("q=deploy-123 (250)", "&q=deploy-123"),
+        list(
+            "q=ÉTL-999, sort=name (250)",
+            "&q=%C3%89TL-999&sort=name&order=asc",
+        ),
+        list("q=deploy-12 (2,500: scanned)", "&q=deploy-12"),
+        list("q=deploy (250,000)", "&q=deploy"),
         list("q=9 (short)", "&q=9"),
         list("q=é (short, non-ASCII)", "&q=%C3%A9"),
         list("owner=bench-user-007", "&owner=bench-user-007"),
@@ -106,14 +113,15 @@ fn variants(mid_cursor: &str) -> Vec<Variant> {
             "reader: own tokens",
             "/api/v1/tokens?limit=100",
             Who::Reader,
-            FEW,
+            ONE,
         ),
-        variant("`/healthz`", "/healthz", Who::Nobody, 16),
+        variant("`/healthz`", "/healthz", Who::Nobody, SOME),
+        variant("first page", "/api/v1/tokens?limit=100", Who::Admin, SOME),
         variant(
             "`GET /api/v1/alerts/` (Token)",
             "/api/v1/alerts/",
             Who::ApiToken,
-            16,
+            SOME,
         ),
         variant("`/healthz`", "/healthz", Who::Nobody, CROWD),
         variant("first page", "/api/v1/tokens?limit=100", Who::Admin, CROWD),
@@ -291,6 +299,7 @@ fn bench_store(
         .ok_or_else(|| format!("no cursor from the probe ({status}): {probe}"))?
         .to_string();
 
+    let load_before = load_average();
     let mut rows = Vec::new();
     for v in variants(&mid_cursor) {
         let auth = callers.authorization(v.who);
@@ -314,7 +323,16 @@ fn bench_store(
             variant: v,
         });
     }
-    Ok(table(name, &rows))
+    let load = format!("{load_before} before, {} after", load_average());
+    Ok(table(name, &rows, &load))
+}
+
+/// The 1-minute load average, as `/proc/loadavg` has it.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// One line of a store's table.
@@ -328,14 +346,14 @@ struct Row {
 }
 
 /// The Markdown table of one store.
-fn table(name: &str, rows: &[Row]) -> String {
+fn table(name: &str, rows: &[Row], load: &str) -> String {
     let store = if name == "sqlite" {
         "SQLite"
     } else {
         "PostgreSQL"
     };
     let mut out = format!(
-        "### {store}\n\n| request | alone | conns | req/s | p50 | p99 | errors | × `/healthz` | answer |\n\
+        "### {store}\n\nLoad average (1 min): {load}.\n\n| request | alone | conns | req/s | p50 | p99 | errors | × `/healthz` | answer |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---|\n"
     );
     for row in rows {
