@@ -6,7 +6,8 @@
 //!   [`INDEX_MATCHES`] names containing it: SQLite's FTS5 trigram table `tokens_search` (a
 //!   phrase of trigrams matches exactly the names containing it), PostgreSQL's `pg_trgm` GIN
 //!   index under `LIKE`. One statement counts the matches and, per status, those of the
-//!   listing's scope; the page then sorts the matches alone. Exact.
+//!   listing's scope (on SQLite after a count of FTS5's matches alone, which reads no rows);
+//!   the page then sorts the matches alone. Exact.
 //! - **Scan**, for shorter or more common strings: the listing index read in order from the
 //!   cursor, at most [`SCAN_ROWS`] entries per page, filtering `name_lc` in the index
 //!   itself. A common string fills a page within a few hundred entries; when a stretch holds
@@ -50,7 +51,7 @@ pub async fn plan(
     now: i64,
 ) -> Result<Search, sqlx::Error> {
     let text = q.to_lowercase();
-    if text.chars().count() >= 3 {
+    if text.chars().count() >= 3 && (!backend.is_sqlite() || few_fts_matches(conn, &text).await?) {
         let row = indexed_sql(backend, scope, &text, now)
             .query()
             .fetch_one(&mut *conn)
@@ -68,6 +69,19 @@ pub async fn plan(
     Ok(Search::Scan {
         pattern: contains_pattern(&text),
     })
+}
+
+/// Whether FTS5 finds at most [`INDEX_MATCHES`] names containing `text`: a first look that
+/// reads no rows, so a common string costs little before it goes the scanning way.
+async fn few_fts_matches(conn: &mut AnyConnection, text: &str) -> Result<bool, sqlx::Error> {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM (SELECT rowid FROM tokens_search ");
+    let phrase = sql.text(&fts_phrase(text));
+    sql.push(&format!(
+        "WHERE tokens_search MATCH {phrase} LIMIT {}) m",
+        INDEX_MATCHES + 1
+    ));
+    let row = sql.query().fetch_one(&mut *conn).await?;
+    Ok(figure(&row, "n")? <= INDEX_MATCHES as u64)
 }
 
 fn figure(row: &AnyRow, column: &str) -> Result<u64, sqlx::Error> {
