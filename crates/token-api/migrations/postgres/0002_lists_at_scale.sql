@@ -26,7 +26,7 @@ CREATE INDEX tokens_owner_name ON tokens (tenant_id, owner_id, name, id, name_lc
 CREATE INDEX tokens_owner_used ON tokens (tenant_id, owner_id, last_used_sort, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
 CREATE INDEX tokens_owner_status_created ON tokens (tenant_id, owner_id, status, created_at, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
 CREATE INDEX tokens_owner_status_name ON tokens (tenant_id, owner_id, status, name, id, name_lc) WHERE kind = 'api' AND revoked_at IS NULL;
--- The active tokens due to turn inactive.
+-- The active tokens by last use, the earliest first: those due to turn inactive.
 CREATE INDEX tokens_to_sweep ON tokens (tenant_id, last_used_at) WHERE status = 'active' AND kind = 'api' AND revoked_at IS NULL;
 
 -- Name search: a trigram index of the lower-case name, which LIKE '%…%' uses for patterns of

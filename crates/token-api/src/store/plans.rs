@@ -5,7 +5,7 @@
 use sqlx::Row;
 use token_wire::{ListParams, SortKey, SortOrder, TokenStatus};
 
-use super::listing::{count_sql, page_sql};
+use super::listing::{count_sql, earliest_active_sql, page_sql};
 use super::search::{Search, indexed_sql, scan_page_sql, scanned_counts_sql, stretch_end_sql};
 use super::sql::{Scope, Sql, contains_pattern};
 use super::tokens::{KeyValue, Position, TokenQuery};
@@ -125,8 +125,8 @@ async fn every_listing_reads_index_ranges() {
         );
 
         let indexed = Search::Indexed {
-            text: "abc".into(),
             counts: Default::default(),
+            matches: "[1, 2]".into(),
         };
         let lines = plan(&store, &page_sql(backend, scope, &q, Some(&indexed))).await;
         no_full_scan("an indexed search", &q, &lines);
@@ -189,5 +189,13 @@ async fn every_listing_reads_index_ranges() {
             .count(),
         3,
         "{counts:#?}"
+    );
+    let mut earliest = Sql::new(&earliest_active_sql(backend));
+    earliest.text("t1");
+    let lines = plan(&store, &earliest).await;
+    assert_eq!(
+        lines,
+        ["SEARCH tokens USING COVERING INDEX tokens_to_sweep (tenant_id=?)"],
+        "the sweep's probe reads one index entry"
     );
 }

@@ -5,9 +5,10 @@
 //! - **Indexed**, when `q` has three or more characters and the search index finds at most
 //!   [`INDEX_MATCHES`] names containing it: SQLite's FTS5 trigram table `tokens_search` (a
 //!   phrase of trigrams matches exactly the names containing it), PostgreSQL's `pg_trgm` GIN
-//!   index under `LIKE`. One statement counts the matches and, per status, those of the
-//!   listing's scope (on SQLite after a count of FTS5's matches alone, which reads no rows);
-//!   the page then sorts the matches alone. Exact.
+//!   index under `LIKE`. One statement counts the matches, per status those of the listing's
+//!   scope, and lists the latter (on SQLite after a count of FTS5's matches alone, which
+//!   reads no rows); the page then reads and sorts those rows alone. Exact, and one pass of
+//!   the search index.
 //! - **Scan**, for shorter or more common strings: the listing index read in order from the
 //!   cursor, at most [`SCAN_ROWS`] entries per page, filtering `name_lc` in the index
 //!   itself. A common string fills a page within a few hundred entries; when a stretch holds
@@ -35,9 +36,12 @@ pub const COUNT_SCAN_ROWS: i64 = 1_000;
 /// How a listing finds the names containing the search.
 #[derive(Clone, Debug)]
 pub enum Search {
-    /// Through the search index; `text` is the lower-cased search, `counts` its exact
-    /// counts in the listing's scope.
-    Indexed { text: String, counts: StatusCounts },
+    /// Through the search index: the exact counts of the matches in the listing's scope,
+    /// and those matches as a JSON array (of `seq` on SQLite, of `id` on PostgreSQL).
+    Indexed {
+        counts: StatusCounts,
+        matches: String,
+    },
     /// By filtering a bounded stretch of the listing index with this LIKE pattern.
     Scan { pattern: String },
 }
@@ -63,7 +67,8 @@ pub async fn plan(
                 n(TokenStatus::Active)?,
                 n(TokenStatus::Inactive)?,
             );
-            return Ok(Search::Indexed { text, counts });
+            let matches = row.try_get("listed")?;
+            return Ok(Search::Indexed { counts, matches });
         }
     }
     Ok(Search::Scan {
@@ -89,7 +94,8 @@ fn figure(row: &AnyRow, column: &str) -> Result<u64, sqlx::Error> {
 }
 
 /// One row: `matches`, the names the search index finds containing `text` (up to one past
-/// [`INDEX_MATCHES`]), and per status how many of them the scope lists.
+/// [`INDEX_MATCHES`]), per status how many of them the scope lists, and those (`listed`, a
+/// JSON array of `seq` on SQLite, of `id` on PostgreSQL).
 pub(super) fn indexed_sql(backend: Backend, scope: Scope<'_>, text: &str, now: i64) -> Sql {
     let mut sql = Sql::new("SELECT COUNT(*) AS matches");
     let since = TokenStatus::active_since(now);
@@ -105,14 +111,16 @@ pub(super) fn indexed_sql(backend: Backend, scope: Scope<'_>, text: &str, now: i
     if backend.is_sqlite() {
         let phrase = sql.text(&fts_phrase(text));
         sql.push(&format!(
-            " FROM (SELECT rowid AS seq FROM tokens_search WHERE tokens_search MATCH {phrase} \
+            ", json_group_array(t.seq) FILTER (WHERE {listed}) AS listed \
+             FROM (SELECT rowid AS seq FROM tokens_search WHERE tokens_search MATCH {phrase} \
              LIMIT {limit}) m CROSS JOIN tokens t ON t.seq = m.seq"
         ));
     } else {
         let tenant = sql.text(scope.tenant_id);
         let pattern = sql.text(&contains_pattern(text));
         sql.push(&format!(
-            " FROM (SELECT * FROM tokens t WHERE t.tenant_id = {tenant} AND t.kind = 'api' \
+            ", COALESCE(CAST(json_agg(t.id) FILTER (WHERE {listed}) AS TEXT), '[]') AS listed \
+             FROM (SELECT * FROM tokens t WHERE t.tenant_id = {tenant} AND t.kind = 'api' \
              AND t.revoked_at IS NULL AND t.name_lc LIKE {pattern} ESCAPE '\\' \
              LIMIT {limit}) t"
         ));
@@ -126,30 +134,25 @@ fn fts_phrase(text: &str) -> String {
 }
 
 impl Search {
-    /// The `FROM` of a statement over the tokens as `t`: on SQLite, an indexed search drives
-    /// from the names FTS5 finds (`CROSS JOIN` keeps that order).
+    /// The `FROM` of a statement over the tokens as `t`: for an indexed search, the rows of
+    /// its matches (by primary key, in the order listed; `CROSS JOIN` keeps that order on
+    /// SQLite).
     pub fn push_from(&self, backend: Backend, sql: &mut Sql) {
         match self {
-            Search::Indexed { text, .. } if backend.is_sqlite() => {
-                let phrase = sql.text(&fts_phrase(text));
-                sql.push(&format!(
-                    "(SELECT rowid AS seq FROM tokens_search WHERE tokens_search MATCH {phrase}) m \
-                     CROSS JOIN tokens t ON t.seq = m.seq"
-                ));
+            Search::Indexed { matches, .. } => {
+                let matches = sql.text(matches);
+                sql.push(&if backend.is_sqlite() {
+                    format!("json_each({matches}) m CROSS JOIN tokens t ON t.seq = m.value")
+                } else {
+                    format!(
+                        "json_array_elements_text(CAST({matches} AS json)) AS m (id) \
+                         JOIN tokens t ON t.id = m.id"
+                    )
+                });
             }
-            _ => {
+            Search::Scan { .. } => {
                 sql.push("tokens t");
             }
-        }
-    }
-
-    /// ` AND …` on `t` for an indexed search on PostgreSQL (SQLite's is in the `FROM`).
-    pub fn push_condition(&self, backend: Backend, sql: &mut Sql) {
-        if let Search::Indexed { text, .. } = self
-            && !backend.is_sqlite()
-        {
-            let pattern = sql.text(&contains_pattern(text));
-            sql.push(&format!(" AND t.name_lc LIKE {pattern} ESCAPE '\\'"));
         }
     }
 
@@ -163,11 +166,9 @@ impl Search {
         scope: Scope<'_>,
         now: i64,
     ) -> Result<StatusCounts, sqlx::Error> {
-        let Search::Scan { pattern } = self else {
-            let Search::Indexed { counts, .. } = self else {
-                unreachable!("two ways")
-            };
-            return Ok(*counts);
+        let pattern = match self {
+            Search::Indexed { counts, .. } => return Ok(*counts),
+            Search::Scan { pattern } => pattern,
         };
         let rows = scanned_counts_sql(backend, scope, pattern, now)
             .query()
