@@ -80,3 +80,25 @@ async fn the_spec_and_the_router_agree() {
         );
     }
 }
+
+/// The document tells clients that counts stop at a cap: the list's 200 and 503 answers,
+/// and `capped` of `StatusCounts`.
+#[test]
+fn the_spec_describes_capped_counts() {
+    let spec = serde_json::to_value(token_api::openapi::document()).unwrap();
+    let list = &spec["paths"]["/api/v1/tokens"]["get"];
+    let cap = format!("{}", token_wire::STATUS_COUNT_CAP);
+    let grouped = format!(
+        "{},{:03}",
+        token_wire::STATUS_COUNT_CAP / 1000,
+        token_wire::STATUS_COUNT_CAP % 1000
+    );
+    let ok = list["responses"]["200"]["description"].as_str().unwrap();
+    assert!(ok.contains(&cap) || ok.contains(&grouped), "{ok}");
+    assert!(list["responses"]["503"].is_object(), "{list}");
+    let capped =
+        spec["components"]["schemas"]["StatusCounts"]["properties"]["capped"]["description"]
+            .as_str()
+            .unwrap();
+    assert!(capped.contains("lower bound"), "{capped}");
+}
