@@ -12,7 +12,8 @@ use oauth2::{
 use super::AuthError;
 use super::session_store::SessionStore;
 use crate::config::RuntimeConfig;
-use crate::json::{JsonError, Object};
+use crate::from_json;
+use crate::json::{FromJson, JsonError, Object};
 
 /// The parts of `/.well-known/openid-configuration` the SPA uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,16 +24,8 @@ pub struct ProviderMetadata {
     pub end_session_endpoint: Option<String>,
 }
 
-impl ProviderMetadata {
-    fn read(json: &str) -> Result<ProviderMetadata, JsonError> {
-        let o = Object::parse(json)?;
-        Ok(ProviderMetadata {
-            issuer: o.str("issuer")?,
-            authorization_endpoint: o.str("authorization_endpoint")?,
-            token_endpoint: o.str("token_endpoint")?,
-            end_session_endpoint: o.opt_str("end_session_endpoint")?,
-        })
-    }
+from_json! {
+    ProviderMetadata { issuer, authorization_endpoint, token_endpoint, end_session_endpoint }
 }
 
 /// An HTTP failure below OAuth (network, CORS, …).
@@ -133,7 +126,7 @@ pub async fn discover(
 
 /// The metadata in a discovery document whose issuer is `authority`.
 fn read_metadata(json: &[u8], authority: &str) -> Result<ProviderMetadata, AuthError> {
-    let metadata = ProviderMetadata::read(&String::from_utf8_lossy(json))
+    let metadata = ProviderMetadata::parse(&String::from_utf8_lossy(json))
         .map_err(|e| AuthError::Protocol(format!("discovery document: {e}")))?;
     if metadata.issuer.trim_end_matches('/') != authority.trim_end_matches('/') {
         return Err(AuthError::Protocol(format!(
