@@ -27,7 +27,7 @@ use token_wire::Role;
 use crate::config::{CacheLocation, RuntimeConfig};
 use cache::{OAuthTokenCache, OAuthTokens};
 use claims::ClaimError;
-use provider::{ProviderMetadata, Transport};
+use provider::{ProviderMetadata, TokenAnswer, Transport};
 use renewal::SharedRefresh;
 use session_store::SessionStore;
 
@@ -194,5 +194,24 @@ impl Auth {
         let metadata = provider::discover(&self.0.transport, &self.0.config.authority).await?;
         *self.0.metadata.borrow_mut() = Some(metadata.clone());
         Ok(metadata)
+    }
+
+    /// Posts a grant (its own parameters) to the token endpoint with the SPA's `client_id`
+    /// and scopes; returns the metadata it used and the answer.
+    async fn redeem(
+        &self,
+        grant: &[(&str, &str)],
+    ) -> Result<(ProviderMetadata, TokenAnswer), AuthError> {
+        let metadata = self.metadata().await?;
+        let config = &self.0.config;
+        let scope = config.scopes.join(" ");
+        let mut form = grant.to_vec();
+        form.extend([
+            ("client_id", config.client_id.as_str()),
+            ("scope", scope.as_str()),
+        ]);
+        let answer =
+            provider::token_request(&self.0.transport, &metadata.token_endpoint, &form).await?;
+        Ok((metadata, answer))
     }
 }

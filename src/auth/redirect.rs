@@ -69,19 +69,14 @@ impl Auth {
             });
         }
         let code = param("code").ok_or(AuthError::MissingCode)?;
-        let metadata = self.metadata().await?;
-        let config = &self.0.config;
-        let scope = config.scopes.join(" ");
-        let form = [
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", config.redirect_uri.as_str()),
-            ("code_verifier", request.pkce_verifier.as_str()),
-            ("client_id", config.client_id.as_str()),
-            ("scope", scope.as_str()),
-        ];
-        let answer =
-            provider::token_request(&self.0.transport, &metadata.token_endpoint, &form).await?;
+        let (metadata, answer) = self
+            .redeem(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", self.0.config.redirect_uri.as_str()),
+                ("code_verifier", request.pkce_verifier.as_str()),
+            ])
+            .await?;
         self.store(&metadata, answer, Some(&request.nonce), None)?;
         self.0.redirecting.set(false);
         Ok(Some(request.return_to))
