@@ -5,6 +5,7 @@ mod bench;
 mod bootstrap;
 mod breakdown;
 mod browser_bench;
+mod browser_timeline;
 mod cmd;
 mod compress;
 mod services;
