@@ -123,7 +123,10 @@ pub fn run_bench(tools: &Tools, dist: &Path) -> Result<String> {
         "browser bench: first {ROWS} rows, {FEW} API tokens, warm then cold cache"
     ));
     let warm = interleaved(&browser, &spa, &baseline, |url| {
-        Ok((first_rows(&browser, url)?, browser_timeline::milestones(&browser)?))
+        Ok((
+            first_rows(&browser, url)?,
+            browser_timeline::milestones(&browser)?,
+        ))
     })?;
     let timeline = browser_timeline::report(&pick_second(&warm.0), &pick_second(&warm.1));
     let cold = interleaved(&browser, &spa, &baseline, |url| cold_visit(&browser, url))?;

@@ -65,7 +65,10 @@ pub fn report(spa: &[Vec<Option<f64>>], baseline: &[Vec<Option<f64>>]) -> String
 }
 
 fn median_of(runs: &[Vec<Option<f64>>], i: usize) -> String {
-    let mut v: Vec<f64> = runs.iter().filter_map(|r| r.get(i).copied().flatten()).collect();
+    let mut v: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.get(i).copied().flatten())
+        .collect();
     if v.is_empty() {
         return "—".into();
     }

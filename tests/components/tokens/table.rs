@@ -35,8 +35,16 @@ async fn table_shows_rows_never_and_read_only() {
     );
     assert_eq!(time.get_attribute("datetime").as_deref(), Some(NOW));
     assert_eq!(text(&time), local_time(NOW));
-    assert_eq!(local_time(NOW), to_locale_string(NOW), "as the browser formats it");
-    assert_eq!(local_time("not a time"), "not a time", "unparsable input as it is");
+    assert_eq!(
+        local_time(NOW),
+        to_locale_string(NOW),
+        "as the browser formats it"
+    );
+    assert_eq!(
+        local_time("not a time"),
+        "not a time",
+        "unparsable input as it is"
+    );
     assert_ne!(text(&time), NOW, "shown in the browser's locale");
 
     assert!(
