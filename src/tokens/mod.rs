@@ -39,6 +39,9 @@ pub fn TokensScreen(
     // The first page does not depend on who is signed in: both calls start together.
     let first_page = StoredValue::new_local(FirstPage::prefetch(api, page_size));
     let me = LocalResource::new(move || api.get().me());
+    // Builds the date formatter (the browser loads its locale data: tens of ms) while both
+    // answers are on their way, instead of after they came.
+    leptos::task::spawn_local(async { table::prepare_local_time() });
     let retry = Callback::new(move |()| {
         first_page.set_value(FirstPage::prefetch(api, page_size));
         me.refetch();

@@ -172,6 +172,11 @@ thread_local! {
     };
 }
 
+/// Builds the formatter [`local_time`] uses, if it is not built yet.
+pub fn prepare_local_time() {
+    DATE_FORMAT.with(|_| ());
+}
+
 /// Formats an RFC 3339 time in the browser's locale ("25 Nov 2025, 14:03"); unparsable
 /// input comes back as it is.
 pub fn local_time(iso: &str) -> String {
