@@ -256,15 +256,22 @@ impl TokensState {
     }
 
     /// Shows a token just generated at the top, if the filters let it in.
+    ///
+    /// The filters are [`ListParams::matches`]'s, spelled out here so that the name search
+    /// lower-cases in the browser (`lowercase`): calling `matches` links Rust's Unicode
+    /// lower-casing tables into the bundle (measured: 3,297 B brotli).
     pub fn add_created(&self, token: Token) {
         let params = self.query_untracked(None);
-        let fits = params.matches(&token);
-        if (ListParams {
-            status: None,
-            ..params
-        })
-        .matches(&token)
-        {
+        let owned = params
+            .owner
+            .as_deref()
+            .is_none_or(|o| o.is_empty() || o == token.owner.id);
+        let named = params
+            .search()
+            .is_none_or(|q| lowercase(&token.name).contains(&lowercase(q)));
+        let fits = owned && named && params.status.is_none_or(|s| s == token.status);
+        // The status counts ignore the status filter.
+        if owned && named {
             self.count(token.status, true);
         }
         self.fresh.set(Some(token.id.clone()));
@@ -326,12 +333,17 @@ impl TokensState {
             // Inserted in order rather than sorted: a sort's code costs the bundle ~1 KB.
             self.owners.update(|owners| {
                 for owner in unknown {
-                    let key = owner.display_name.to_lowercase();
-                    let at =
-                        1 + owners[1..].partition_point(|o| o.display_name.to_lowercase() <= key);
+                    let key = lowercase(&owner.display_name);
+                    let at = 1 + owners[1..].partition_point(|o| lowercase(&o.display_name) <= key);
                     owners.insert(at, owner);
                 }
             });
         }
     }
+}
+
+/// `text` lower-cased by the browser (`String.prototype.toLowerCase`, full Unicode, as the
+/// server's `to_lowercase`): Rust's own lower-casing would put its Unicode tables in the bundle.
+fn lowercase(text: &str) -> String {
+    js_sys::JsString::from(text).to_lower_case().into()
 }
