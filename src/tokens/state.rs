@@ -255,23 +255,18 @@ impl TokensState {
         }
     }
 
-    /// Shows a token just generated at the top, if the filters let it in.
-    ///
-    /// The filters are [`ListParams::matches`]'s, spelled out here so that the name search
-    /// lower-cases in the browser (`lowercase`): calling `matches` links Rust's Unicode
-    /// lower-casing tables into the bundle (measured: 3,297 B brotli).
+    /// Shows a token just generated at the top, if the filters let it in. The name search
+    /// lower-cases in the browser ([`ListParams::matches_with`]): Rust's own lower-casing
+    /// would put its Unicode tables in the bundle (measured: 3,297 B brotli).
     pub fn add_created(&self, token: Token) {
         let params = self.query_untracked(None);
-        let owned = params
-            .owner
-            .as_deref()
-            .is_none_or(|o| o.is_empty() || o == token.owner.id);
-        let named = params
-            .search()
-            .is_none_or(|q| lowercase(&token.name).contains(&lowercase(q)));
-        let fits = owned && named && params.status.is_none_or(|s| s == token.status);
+        let fits = params.matches_with(&token, lowercase);
         // The status counts ignore the status filter.
-        if owned && named {
+        let counted = ListParams {
+            status: None,
+            ..params
+        };
+        if counted.matches_with(&token, lowercase) {
             self.count(token.status, true);
         }
         self.fresh.set(Some(token.id.clone()));

@@ -177,3 +177,27 @@ fn assert_every_list_call(api: &FakeApi, check: impl Fn(&ListParams) -> bool, wh
     assert!(!sent.is_empty(), "no list call: {what}");
     assert!(sent.iter().all(check), "{what}: {sent:?}");
 }
+
+#[wasm_bindgen_test]
+async fn a_generated_token_joins_a_search_it_matches_in_any_case() {
+    let (api, view) = reader_screen().await;
+    let root = &view.root;
+    type_into(&by_id(root, "search-input"), "ÉTÉ");
+    sleep(450).await;
+    settle().await;
+    assert!(find(root, "[data-testid=no-matches]").is_some());
+
+    for name in ["rapport d'été", "winter report"] {
+        click_and_settle(&by_id(root, "generate-button")).await;
+        type_into(&by_id(root, "token-name-input"), name);
+        click_and_settle(&by_id(root, "next-button")).await;
+        click_and_settle(&by_id(root, "done-button")).await;
+    }
+    assert_eq!(api.created(), vec!["rapport d'été", "winter report"]);
+    assert_eq!(
+        row_names(root),
+        vec!["rapport d'été"],
+        "only the name the search matches joins the table"
+    );
+    assert_eq!(text(&by_id(root, "count-all")), "1");
+}
