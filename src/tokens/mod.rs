@@ -15,6 +15,7 @@ use token_wire::{DEFAULT_PAGE_SIZE, Me, Token};
 
 use crate::api::{ApiError, use_token_api};
 use crate::frame::MeContext;
+use crate::spawned::{refill, spawned};
 use crate::ui::{KeyIcon, PlusIcon};
 pub use generate::GenerateDialog;
 pub use revoke::RevokeDialog;
@@ -38,13 +39,13 @@ pub fn TokensScreen(
     let shared_me = use_context::<MeContext>();
     // The first page does not depend on who is signed in: both calls start together.
     let first_page = StoredValue::new_local(FirstPage::prefetch(api, page_size));
-    let me = LocalResource::new(move || api.get().me());
+    let me = spawned(api.get().me());
     // Builds the date formatter (the browser loads its locale data: tens of ms) while both
     // answers are on their way, instead of after they came.
     leptos::task::spawn_local(async { table::prepare_local_time() });
     let retry = Callback::new(move |()| {
         first_page.set_value(FirstPage::prefetch(api, page_size));
-        me.refetch();
+        refill(me, api.get().me());
     });
     Effect::new(move || {
         if let (Some(shared), Some(Ok(me))) = (shared_me, me.get()) {
