@@ -160,6 +160,16 @@ pub fn TokensView(
     }
 }
 
+/// What [`TokensBody`] shows.
+#[derive(Clone, PartialEq)]
+enum Body {
+    Failed(ApiError),
+    Loading,
+    NoMatches,
+    NoTokens,
+    Table,
+}
+
 /// The table, or the loading, error and empty states in its place.
 #[component]
 fn TokensBody(
@@ -170,16 +180,26 @@ fn TokensBody(
 ) -> impl IntoView {
     let full_admin = me.with_value(|m| m.full_admin);
     let me_id = me.with_value(|m| m.user_id.clone());
-    move || {
-        let load = state.load.get();
+    // Only a change of state replaces the body: new rows, or loading them with rows shown,
+    // repaint the table's rows alone.
+    let body = Memo::new(move |_| {
         let empty = state.rows.with(Vec::is_empty);
-        match load {
-            Load::Failed(error) => view! {
+        match state.load.get() {
+            Load::Failed(error) => Body::Failed(error),
+            Load::Loading if empty => Body::Loading,
+            Load::Ready if empty && state.filtered() => Body::NoMatches,
+            Load::Ready if empty => Body::NoTokens,
+            _ => Body::Table,
+        }
+    });
+    move || {
+        match body.get() {
+            Body::Failed(error) => view! {
                 <ErrorState error on_retry=Callback::new(move |()| state.retry()) />
             }
             .into_any(),
-            Load::Loading if empty => view! { <LoadingState /> }.into_any(),
-            Load::Ready if empty && state.filtered() => view! {
+            Body::Loading => view! { <LoadingState /> }.into_any(),
+            Body::NoMatches => view! {
                 <div class="empty-state" data-testid="no-matches">
                     <h4>"No tokens match these filters"</h4>
                     <p>"Try another status or name, or clear the filters."</p>
@@ -189,7 +209,7 @@ fn TokensBody(
                 </div>
             }
             .into_any(),
-            Load::Ready if empty => view! {
+            Body::NoTokens => view! {
                 <div class="empty-state" data-testid="empty-state">
                     <KeyIcon large=true />
                     <h4>"No API tokens yet"</h4>
@@ -203,7 +223,7 @@ fn TokensBody(
                 </div>
             }
             .into_any(),
-            _ => view! {
+            Body::Table => view! {
                 <TokenTable state full_admin me_id=me_id.clone() on_revoke />
                 <MoreRows state />
             }
