@@ -15,12 +15,12 @@ pub mod provider;
 mod redirect;
 mod renewal;
 pub mod session_store;
+mod web_url;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use oauth2::Scope;
 use send_wrapper::SendWrapper;
 use token_wire::Role;
 
@@ -175,16 +175,6 @@ impl Auth {
     /// Whether the user signed out in this tab and has not signed in since.
     pub fn signed_out(&self) -> bool {
         SessionStore::SessionStorage.get(SIGNED_OUT_KEY).is_some()
-    }
-
-    fn scopes(&self) -> Vec<Scope> {
-        self.0
-            .config
-            .scopes
-            .iter()
-            .cloned()
-            .map(Scope::new)
-            .collect()
     }
 
     async fn metadata(&self) -> Result<ProviderMetadata, AuthError> {
