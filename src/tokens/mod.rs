@@ -232,7 +232,8 @@ fn TokensBody(
     }
 }
 
-/// "Showing n of m" and the *Load more* button.
+/// "Showing n of m" ("m+" when the counts stopped at the server's cap) and the *Load more*
+/// button.
 #[component]
 fn MoreRows(state: TokensState) -> impl IntoView {
     let shown = move || state.rows.with(Vec::len);
@@ -242,7 +243,9 @@ fn MoreRows(state: TokensState) -> impl IntoView {
                 {move || {
                     let total = state.total.get();
                     let noun = if total == 1 { "token" } else { "tokens" };
-                    format!("Showing {} of {total} {noun}", shown())
+                    let capped = state.counts.with(|c| c.is_some_and(|c| c.capped));
+                    let plus = if capped { "+" } else { "" };
+                    format!("Showing {} of {total}{plus} {noun}", shown())
                 }}
             </p>
             {move || {

@@ -1,8 +1,10 @@
-//! `cargo xtask bench [size] [browser] [api]`: the numbers the project reports — the release
-//! bundle's size with a breakdown of the wasm by crate and function, the SPA's speed in a
-//! real browser against a hand-written page (see [`browser_bench`]), and the token API's
-//! latency and throughput (`cargo bench -p token-api`). The bundle and browser figures are
-//! written to `bench/results/<date>-<commit>.md` and `bench/results/latest.md`.
+//! `cargo xtask bench [size] [browser] [api] [server]`: the numbers the project reports —
+//! the release bundle's size with a breakdown of the wasm by crate and function, the SPA's
+//! speed in a real browser against a hand-written page (see [`browser_bench`]), the token
+//! API's latency and throughput in process (`cargo bench -p token-api`), and the real server
+//! at a million API tokens on both stores under `wrk` (see [`server_bench`]). The bundle,
+//! browser and server figures are written to `bench/results/<date>-<commit>.md` and
+//! `bench/results/latest.md`.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -12,9 +14,9 @@ use crate::bootstrap::{self, Needs, Tools};
 use crate::breakdown::{self, Breakdown};
 use crate::cmd::{output, run, step};
 use crate::size::{self, group};
-use crate::{Result, browser_bench, root, spa};
+use crate::{Result, browser_bench, root, server_bench, spa};
 
-const PARTS: [&str; 3] = ["size", "browser", "api"];
+const PARTS: [&str; 4] = ["size", "browser", "api", "server"];
 /// Rows of the breakdown tables in the results file.
 const TOP_CRATES: usize = 30;
 const TOP_FUNCTIONS: usize = 40;
@@ -32,18 +34,24 @@ pub fn run_all(args: &[String]) -> Result<()> {
         spa: wanted("size") || wanted("browser"),
         browser: wanted("browser"),
         idp: wanted("browser"),
-        postgres: false,
+        postgres: wanted("server"),
+        load: wanted("server"),
     };
-    if needs.spa {
+    if needs.spa || wanted("server") {
         let tools = bootstrap::all(needs)?;
-        let dist = spa::build(&tools)?;
         let revision = Revision::current();
         let mut report = format!("# Bench · {revision}\n\n");
-        if wanted("size") {
-            report.push_str(&bundle_report(&tools, &dist)?);
+        if needs.spa {
+            let dist = spa::build(&tools)?;
+            if wanted("size") {
+                report.push_str(&bundle_report(&tools, &dist)?);
+            }
+            if wanted("browser") {
+                report.push_str(&browser_bench::run_bench(&tools, &dist)?);
+            }
         }
-        if wanted("browser") {
-            report.push_str(&browser_bench::run_bench(&tools, &dist)?);
+        if wanted("server") {
+            report.push_str(&server_bench::run_bench(&tools)?);
         }
         let path = write_results(&revision, &report)?;
         println!("\n{report}\nwritten to {}", path.display());
@@ -171,7 +179,7 @@ fn attribute(html: &str, name: &str) -> Option<String> {
 struct Revision {
     date: String,
     commit: String,
-    /// Whether what the bundle is built from differs from the commit.
+    /// Whether what the bundle or the server is built from differs from the commit.
     dirty: bool,
 }
 
@@ -198,6 +206,7 @@ impl Revision {
             "Cargo.lock",
             "Trunk.toml",
             "crates/token-wire",
+            "crates/token-api",
         ];
         let dirty = git(&[&["status", "--porcelain", "--"][..], &sources].concat())
             .is_some_and(|o| !o.stdout.is_empty());
@@ -223,7 +232,7 @@ impl Revision {
 impl std::fmt::Display for Revision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let note = if self.dirty {
-            " with uncommitted changes to the SPA"
+            " with uncommitted changes to the SPA or the server"
         } else {
             ""
         };

@@ -25,14 +25,16 @@ pub struct Needs {
     pub browser: bool,
     pub idp: bool,
     pub postgres: bool,
+    /// Debian's `wrk`, the load generator of `cargo xtask bench server`.
+    pub load: bool,
 }
 
 impl Needs {
     pub fn everything() -> Needs {
-        Needs { spa: true, browser: true, idp: true, postgres: true }
+        Needs { spa: true, browser: true, idp: true, postgres: true, load: true }
     }
     pub fn spa() -> Needs {
-        Needs { spa: true, browser: false, idp: false, postgres: false }
+        Needs { spa: true, browser: false, idp: false, postgres: false, load: false }
     }
 }
 
@@ -78,6 +80,9 @@ pub fn all(needs: Needs) -> Result<Tools> {
     }
     if needs.idp {
         idp_packages()?;
+    }
+    if needs.load {
+        apt.ensure("wrk", &["wrk"], || Path::new("/usr/bin/wrk").exists())?;
     }
     let postgres_bin = if needs.postgres {
         apt.ensure("PostgreSQL", &["postgresql"], || postgres_bin().is_some())?;

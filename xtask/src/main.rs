@@ -8,11 +8,13 @@ mod browser_bench;
 mod browser_timeline;
 mod cmd;
 mod compress;
+mod server_bench;
 mod services;
 mod size;
 mod spa;
 mod testing;
 mod webdriver;
+mod wrk;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,7 +27,8 @@ commands:
   test       install what is missing and run every test layer (or: test LAYER…)
   bench      release bundle size (raw, gzip, brotli; the wasm by crate and function), the SPA
              against a hand-written page in headless Chromium (written to bench/results/),
-             and token API latency/throughput (or: bench size|browser|api …)
+             token API latency/throughput in process, and the server at a million API
+             tokens on SQLite and PostgreSQL under wrk (or: bench size|browser|api|server …)
   bootstrap  only install what is missing
   build-spa  only build the SPA into dist/ (release, with .br and .gz copies)";
 

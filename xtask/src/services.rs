@@ -34,6 +34,7 @@ pub fn dev() -> Result<()> {
         browser: false,
         idp: true,
         postgres: false,
+        load: false,
     })?;
     let dist = spa::build(&tools)?;
     let bin = build_server()?;

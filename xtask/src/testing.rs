@@ -39,6 +39,7 @@ pub fn run(args: &[String]) -> Result<()> {
         browser: wanted("wasm") || wanted("e2e"),
         idp: wanted("idp") || wanted("e2e"),
         postgres: wanted("rust"),
+        load: false,
     };
     let started = Instant::now();
     let tools = bootstrap::all(needs)?;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use token_wire::{AuditParams, ListParams, OWNER_FORBIDDEN, ParamError};
 
 use crate::error::AppError;
-use crate::store::{AuditRow, KeyValue, TokenQuery, TokenRow};
+use crate::store::{AuditRow, KeyValue, Position, TokenQuery};
 
 const NOT_A_CURSOR: &str = "Not a cursor from this listing; start again without it.";
 
@@ -55,7 +55,7 @@ pub fn audit_page(raw: Option<&str>) -> Result<(u32, Option<i64>), AppError> {
 }
 
 /// Keeps the first `limit` of `rows` (the store fetches one more than a page) and returns the
-/// cursor of the next page when there is one.
+/// cursor of the next page when there is one (the audit trail's pages).
 pub fn cut_page<T>(
     rows: &mut Vec<T>,
     limit: u32,
@@ -68,7 +68,8 @@ pub fn cut_page<T>(
     rows.last().map(cursor_of)
 }
 
-/// A token listing's position: its sort and order, and the last row's sort key and id.
+/// A token listing's position: its sort and order, and the sort key and id the next page
+/// starts after.
 #[derive(Serialize, Deserialize)]
 struct TokenCursor {
     s: token_wire::SortKey,
@@ -77,25 +78,23 @@ struct TokenCursor {
     i: String,
 }
 
-/// The cursor after `row` in a listing by `query`'s sort and order.
-pub fn token_cursor(query: &TokenQuery, row: &TokenRow) -> String {
-    use token_wire::SortKey;
-    let k = match query.params.sort {
-        SortKey::Name => serde_json::Value::from(row.name.clone()),
-        SortKey::CreatedAt => serde_json::Value::from(row.created_at),
-        SortKey::LastUsedAt => serde_json::Value::from(row.last_used_at.unwrap_or(-1)),
+/// The cursor of the page after `position` in a listing by `query`'s sort and order.
+pub fn token_cursor(query: &TokenQuery, position: &Position) -> String {
+    let k = match &position.key {
+        KeyValue::Int(i) => serde_json::Value::from(*i),
+        KeyValue::Text(s) => serde_json::Value::from(s.clone()),
     };
     let json = serde_json::to_vec(&TokenCursor {
         s: query.params.sort,
         o: query.params.order,
         k,
-        i: row.id.clone(),
+        i: position.id.clone(),
     })
     .unwrap_or_default();
     URL_SAFE_NO_PAD.encode(json)
 }
 
-fn decode_token_cursor(raw: &str, params: &ListParams) -> Result<(KeyValue, String), AppError> {
+fn decode_token_cursor(raw: &str, params: &ListParams) -> Result<Position, AppError> {
     use token_wire::SortKey;
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad_cursor())?;
     let c: TokenCursor = serde_json::from_slice(&bytes).map_err(|_| bad_cursor())?;
@@ -109,7 +108,7 @@ fn decode_token_cursor(raw: &str, params: &ListParams) -> Result<(KeyValue, Stri
         }
         _ => return Err(bad_cursor()),
     };
-    Ok((key, c.i))
+    Ok(Position { key, id: c.i })
 }
 
 /// The cursor after `row` in the audit trail.

@@ -67,6 +67,10 @@ async fn capped_counts_show_as_at_least() {
     let root = &view.root;
     assert_eq!(text(&by_id(root, "count-all")), "3+");
     assert_eq!(text(&by_id(root, "count-active")), "1+");
+    assert!(
+        text(&by_id(root, "tokens-summary")).contains("Showing 3 of 3+ tokens"),
+        "the total is a lower bound too"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -52,8 +52,11 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
 /// Lists the API tokens the caller may see (every token of the tenant for full admins,
 /// otherwise the caller's own). `owner` is for full admins; anyone else naming another
 /// owner gets 403. Every page also counts the tokens of each status under the same
-/// filters, the status filter aside (one query), so the status buttons need no call of their
-/// own.
+/// filters, the status filter aside, so the status buttons need no call of their own; each
+/// count is exact up to `STATUS_COUNT_CAP` (1,000) and then stops (`counts.capped`, shown
+/// as "N+"), as does `total`. A name search (`q`) of three or more characters uses a trigram
+/// index; a shorter or very common one reads a bounded stretch of the listing per page, so a
+/// page may then hold fewer rows than `limit` and still carry a `next_cursor`.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "portal", security(("bearer" = [])),
     params(
         ("status" = Option<TokenStatus>, Query, description = "generated | active | inactive"),
@@ -64,10 +67,11 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<Me> {
         ("limit" = Option<u32>, Query, description = "1–100, default 50"),
         ("cursor" = Option<String>, Query, description = "Opaque cursor from next_cursor")),
     responses(
-        (status = 200, body = TokenList, description = "One page, how many tokens match, and the counts per status (`status` filter aside)"),
+        (status = 200, body = TokenList, description = "One page, how many tokens match, and the counts per status (`status` filter aside), each exact up to 1,000 (`counts.capped` once one stops there)"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, description = "The store is busy or unavailable; retry after `Retry-After` seconds", content_type = "application/problem+json")))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
@@ -75,19 +79,12 @@ pub async fn list_tokens(
 ) -> Result<Json<TokenList>, AppError> {
     let now = state.now_ms();
     let query = list::token_query(raw.as_deref(), &caller.user_id, caller.full_admin(), now)?;
-    let store = state.store();
-    let (mut rows, counts) = tokio::try_join!(
-        store.list_tokens(&caller.tenant_id, &query),
-        store.count_tokens(&caller.tenant_id, &query)
-    )?;
-    let next_cursor = list::cut_page(&mut rows, query.params.limit, |r| {
-        list::token_cursor(&query, r)
-    });
+    let page = state.store().list_tokens(&caller.tenant_id, &query).await?;
     Ok(Json(TokenList {
-        items: rows.iter().map(|r| token_json(r, now)).collect(),
-        total: counts.of(query.params.status),
-        next_cursor,
-        counts,
+        items: page.rows.iter().map(|r| token_json(r, now)).collect(),
+        total: page.counts.of(query.params.status),
+        next_cursor: page.next.map(|p| list::token_cursor(&query, &p)),
+        counts: page.counts,
     }))
 }
 

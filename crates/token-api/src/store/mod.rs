@@ -8,11 +8,17 @@
 mod alerts;
 mod audit;
 mod changes;
+mod listing;
+#[cfg(test)]
+mod plans;
+mod search;
+mod sql;
 mod tokens;
 mod users;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
@@ -22,7 +28,8 @@ use sqlx::{Any, AnyPool, Executor, FromRow};
 pub use alerts::AlertRow;
 pub use audit::{AuditRow, NewAudit};
 pub use changes::ChangeRow;
-pub use tokens::{CreateError, KeyValue, NewToken, TokenKind, TokenQuery, TokenRow};
+pub use listing::TokenPage;
+pub use tokens::{CreateError, KeyValue, NewToken, Position, TokenKind, TokenQuery, TokenRow};
 pub use users::{UserRow, parse_roles};
 
 /// Which database a [`Store`] talks to.
@@ -50,6 +57,8 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Held while this process sweeps stale statuses (see [`Store::list_tokens`]).
+    sweeping: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -96,7 +105,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            sweeping: Arc::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -125,6 +138,17 @@ impl Store {
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), waiting for it under `busy_timeout`: a deferred transaction that read first
+    /// (as preparing a statement whose trigger writes the FTS5 search table does) could not
+    /// wait to upgrade and would fail with "database is locked".
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// Runs `query` on the pool; returns how many rows it changed.

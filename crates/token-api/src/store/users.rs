@@ -23,13 +23,35 @@ pub fn parse_roles(s: &str) -> Vec<Role> {
     token_wire::roles_from_wids(s.split(','))
 }
 
+/// How old the recorded last sign-in may get before a request of the same user, with the
+/// same name and roles, writes it again: most portal requests then only read.
+const SIGN_IN_RESOLUTION_MS: i64 = 60_000;
+
+/// What a request compares before writing a user again.
+#[derive(FromRow)]
+struct SeenUser {
+    display_name: String,
+    username: String,
+    roles: String,
+    deprovisioned: i64,
+    last_sign_in: Option<i64>,
+}
+
 fn format_roles(roles: &[Role]) -> String {
     roles.iter().map(|r| r.wid()).collect::<Vec<_>>().join(",")
 }
 
 impl Store {
-    /// Records a tenant; seeds its sample alerts the first time it is seen.
+    /// Records a tenant; seeds its sample alerts the first time it is seen. A known tenant
+    /// costs one read.
     pub async fn ensure_tenant(&self, tenant_id: &str, now: i64) -> Result<(), sqlx::Error> {
+        let known = sqlx::query("SELECT 1 AS known FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if known.is_some() {
+            return Ok(());
+        }
         let insert = sqlx::query(
             "INSERT INTO tenants (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
         );
@@ -40,9 +62,10 @@ impl Store {
         Ok(())
     }
 
-    /// Records a user seen in an access token (name, roles, last sign-in) and returns the
-    /// stored row and whether their roles changed. A change of roles is written to the change
-    /// log so every instance's cache drops the old privileges of the user's tokens.
+    /// Records a user seen in an access token (name, roles, last sign-in, to the minute) and
+    /// returns the stored row and whether their roles changed. A change of roles is written to
+    /// the change log so every instance's cache drops the old privileges of the user's tokens.
+    /// When nothing changed and the last sign-in is recent, nothing is written.
     pub async fn upsert_user(
         &self,
         tenant_id: &str,
@@ -53,7 +76,30 @@ impl Store {
         now: i64,
     ) -> Result<(UserRow, bool), sqlx::Error> {
         let roles = format_roles(roles);
-        let before = self.user(tenant_id, user_id).await?;
+        let before: Option<SeenUser> = self
+            .row_of_tenant(
+                "SELECT display_name, username, roles, deprovisioned, last_sign_in FROM users \
+                 WHERE tenant_id = $1 AND id = $2",
+                tenant_id,
+                user_id,
+            )
+            .await?;
+        if let Some(b) = &before
+            && b.display_name == display_name
+            && b.username == username
+            && b.roles == roles
+            && b.last_sign_in
+                .is_some_and(|at| (0..SIGN_IN_RESOLUTION_MS).contains(&(now - at)))
+        {
+            let row = UserRow {
+                tenant_id: tenant_id.to_string(),
+                id: user_id.to_string(),
+                display_name: b.display_name.clone(),
+                roles: b.roles.clone(),
+                deprovisioned: b.deprovisioned,
+            };
+            return Ok((row, false));
+        }
         let row: UserRow = sqlx::query_as(
             "INSERT INTO users (tenant_id, id, display_name, username, roles, deprovisioned, last_sign_in) \
              VALUES ($1, $2, $3, $4, $5, 0, $6) \

@@ -3,6 +3,7 @@
 //! server on an ephemeral loopback port. Each test binary uses a part of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod bulk;
 mod db;
 mod idp;
 mod server;
