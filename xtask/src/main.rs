@@ -9,6 +9,8 @@ mod browser_timeline;
 mod cmd;
 mod compress;
 mod server_bench;
+mod server_fixture;
+mod server_variants;
 mod services;
 mod size;
 mod spa;
