@@ -44,7 +44,7 @@ pub fn variants(mid_cursor: &str) -> Vec<Variant> {
             ONE,
         )
     };
-    vec![
+    let mut all = vec![
         variant("`/healthz`", "/healthz", Who::Nobody, ONE),
         list("first page (created_at desc)", ""),
         list("status=generated", "&status=generated"),
@@ -88,16 +88,16 @@ pub fn variants(mid_cursor: &str) -> Vec<Variant> {
             Who::Reader,
             ONE,
         ),
-        variant("`/healthz`", "/healthz", Who::Nobody, SOME),
-        variant("first page", "/api/v1/tokens?limit=100", Who::Admin, SOME),
-        variant(
-            "`GET /api/v1/alerts/` (Token)",
-            "/api/v1/alerts/",
-            Who::ApiToken,
-            SOME,
-        ),
-        variant("`/healthz`", "/healthz", Who::Nobody, CROWD),
-        variant("first page", "/api/v1/tokens?limit=100", Who::Admin, CROWD),
+    ];
+    all.extend(baseline_and_first_page(SOME));
+    all.push(variant(
+        "`GET /api/v1/alerts/` (Token)",
+        "/api/v1/alerts/",
+        Who::ApiToken,
+        SOME,
+    ));
+    all.extend(baseline_and_first_page(CROWD));
+    all.extend([
         variant(
             "status=inactive, sort=name",
             "/api/v1/tokens?limit=100&status=inactive&sort=name&order=asc",
@@ -109,6 +109,21 @@ pub fn variants(mid_cursor: &str) -> Vec<Variant> {
             "/api/v1/tokens?limit=100&q=0999",
             Who::Admin,
             CROWD,
+        ),
+    ]);
+    all
+}
+
+/// `/healthz` (the baseline of the rows after it) and the admin's first page, with
+/// `connections`.
+fn baseline_and_first_page(connections: u32) -> [Variant; 2] {
+    [
+        variant("`/healthz`", "/healthz", Who::Nobody, connections),
+        variant(
+            "first page",
+            "/api/v1/tokens?limit=100",
+            Who::Admin,
+            connections,
         ),
     ]
 }
