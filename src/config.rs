@@ -3,7 +3,8 @@
 //! The same built `dist/` works against Microsoft Entra ID and the local provider: only this
 //! file differs (`cargo xtask dev` writes the local one).
 
-use crate::json::{JsonError, Object};
+use crate::from_json;
+use crate::json::{Field, FromJson, JsonError, Object};
 
 /// Where the configuration is served.
 pub const CONFIG_URL: &str = "/config.json";
@@ -39,6 +40,23 @@ pub struct RuntimeConfig {
     pub cache_location: CacheLocation,
 }
 
+impl Field for CacheLocation {
+    fn field(o: &Object, key: &str) -> Result<CacheLocation, JsonError> {
+        match o.opt_str(key)?.as_deref() {
+            None | Some("sessionStorage") => Ok(CacheLocation::SessionStorage),
+            Some("memory" | "memoryStorage") => Ok(CacheLocation::Memory),
+            Some(other) => Err(JsonError(format!("unknown {key} `{other}`"))),
+        }
+    }
+}
+
+from_json! {
+    RuntimeConfig {
+        authority, client_id, scopes, api_base_url, redirect_uri, post_logout_redirect_uri,
+        cache_location,
+    }
+}
+
 /// Why the configuration could not be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -53,7 +71,8 @@ pub enum ConfigError {
 impl RuntimeConfig {
     /// Parses and checks the JSON text of `/config.json`.
     pub fn parse(json: &str) -> Result<Self, ConfigError> {
-        let mut config = Self::read(json).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut config =
+            <Self as FromJson>::parse(json).map_err(|e| ConfigError::Invalid(e.to_string()))?;
         for (name, value) in [
             ("authority", &mut config.authority),
             ("api_base_url", &mut config.api_base_url),
@@ -81,24 +100,6 @@ impl RuntimeConfig {
             return Err(ConfigError::Invalid("scopes must include openid".into()));
         }
         Ok(config)
-    }
-
-    fn read(json: &str) -> Result<Self, JsonError> {
-        let o = Object::parse(json)?;
-        let cache_location = match o.opt_str("cache_location")?.as_deref() {
-            None | Some("sessionStorage") => CacheLocation::SessionStorage,
-            Some("memory" | "memoryStorage") => CacheLocation::Memory,
-            Some(other) => return Err(JsonError(format!("unknown cache_location `{other}`"))),
-        };
-        Ok(RuntimeConfig {
-            authority: o.str("authority")?,
-            client_id: o.str("client_id")?,
-            scopes: o.strings("scopes")?,
-            api_base_url: o.str("api_base_url")?,
-            redirect_uri: o.str("redirect_uri")?,
-            post_logout_redirect_uri: o.str("post_logout_redirect_uri")?,
-            cache_location,
-        })
     }
 
     /// Loads [`CONFIG_URL`] from the app's origin.

@@ -2,6 +2,8 @@
 //!
 //! The SPA reads and writes its few JSON documents field by field with [`Object`], instead of
 //! carrying serde's generated parser code for every type (a third of the bundle once).
+//! [`from_json!`](crate::from_json) reads a struct whose fields are named as their keys, each
+//! by its type's [`Field`] impl, as serde's derive would.
 
 use js_sys::{Array, JSON, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -13,6 +15,68 @@ pub struct JsonError(pub String);
 
 fn field_error(key: &str, what: &str) -> JsonError {
     JsonError(format!("`{key}` must be {what}"))
+}
+
+/// A document the SPA reads: a JSON object.
+pub trait FromJson: Sized {
+    fn read(object: &Object) -> Result<Self, JsonError>;
+
+    /// Parses the JSON text of a `Self`.
+    fn parse(text: &str) -> Result<Self, JsonError> {
+        Self::read(&Object::parse(text)?)
+    }
+}
+
+/// A value read from the field `key` of an object, chosen by its Rust type.
+pub trait Field: Sized {
+    fn field(object: &Object, key: &str) -> Result<Self, JsonError>;
+}
+
+/// Implements [`FromJson`] for structs whose fields are named as their JSON keys:
+/// `from_json! { Owner { id, display_name } }` reads each field with its type's [`Field`].
+#[macro_export]
+macro_rules! from_json {
+    ($($ty:ident { $($field:ident),* $(,)? })*) => {$(
+        impl $crate::json::FromJson for $ty {
+            fn read(o: &$crate::json::Object) -> Result<$ty, $crate::json::JsonError> {
+                Ok($ty { $($field: $crate::json::Field::field(o, stringify!($field))?),* })
+            }
+        }
+    )*};
+}
+
+/// Implements [`Field`] for each type with the [`Object`] accessor that reads it.
+macro_rules! fields_read_by {
+    ($($ty:ty => $accessor:ident),* $(,)?) => {$(
+        impl Field for $ty {
+            fn field(o: &Object, key: &str) -> Result<Self, JsonError> {
+                o.$accessor(key)
+            }
+        }
+    )*};
+}
+
+fields_read_by! {
+    String => str,
+    Option<String> => opt_str,
+    i64 => int,
+    u64 => uint,
+    bool => bool,
+    Vec<String> => strings,
+}
+
+/// A nested object.
+impl<T: FromJson> Field for T {
+    fn field(o: &Object, key: &str) -> Result<Self, JsonError> {
+        T::read(&o.object(key)?)
+    }
+}
+
+/// An array of objects.
+impl<T: FromJson> Field for Vec<T> {
+    fn field(o: &Object, key: &str) -> Result<Self, JsonError> {
+        o.objects(key, T::read)
+    }
 }
 
 /// A JSON object, as the browser holds it.

@@ -24,6 +24,7 @@ pub mod config;
 pub mod frame;
 pub mod json;
 pub mod pages;
+pub mod spawned;
 pub mod tokens;
 pub mod ui;
 

@@ -2,20 +2,17 @@
 //! [`json::Object`](crate::json::Object), field by field as serde names them in the contract.
 
 use token_wire::{
-    CreateToken, CreatedToken, Me, Owner, Privileges, Problem, StatusCounts, Token, TokenList,
-    TokenStatus,
+    CreateToken, CreatedToken, Me, Owner, Privileges, Problem, Role, StatusCounts, Token,
+    TokenList, TokenStatus,
 };
 
-use crate::json::{JsonError, Object};
-
-/// A body the SPA reads.
-pub trait FromJson: Sized {
-    fn read(object: &Object) -> Result<Self, JsonError>;
-}
+use crate::from_json;
+pub use crate::json::FromJson;
+use crate::json::{Field, JsonError, Object};
 
 /// Parses the JSON text of a `T`.
 pub fn parse<T: FromJson>(text: &str) -> Result<T, JsonError> {
-    T::read(&Object::parse(text)?)
+    T::parse(text)
 }
 
 /// The JSON text of a `POST /api/v1/tokens` body.
@@ -23,82 +20,35 @@ pub fn create_token(body: &CreateToken) -> String {
     Object::default().set_str("name", &body.name).stringify()
 }
 
-/// A field spelled as one of the contract's enum values (`FromStr`).
-fn spelled<T: std::str::FromStr>(o: &Object, key: &str) -> Result<T, JsonError> {
-    let value = o.str(key)?;
-    value
-        .parse()
-        .map_err(|_| JsonError(format!("unknown {key} `{value}`")))
+/// Implements [`Field`] for the contract's enums, spelled as their values (`FromStr`).
+macro_rules! spelled_fields {
+    ($($ty:ty),*) => {$(
+        impl Field for $ty {
+            fn field(o: &Object, key: &str) -> Result<$ty, JsonError> {
+                let value = o.str(key)?;
+                value
+                    .parse()
+                    .map_err(|_| JsonError(format!("unknown {key} `{value}`")))
+            }
+        }
+    )*};
 }
 
-impl FromJson for Me {
-    fn read(o: &Object) -> Result<Me, JsonError> {
-        Ok(Me {
-            tenant_id: o.str("tenant_id")?,
-            user_id: o.str("user_id")?,
-            display_name: o.str("display_name")?,
-            roles: o.list("roles", |v| v.as_string().and_then(|r| r.parse().ok()))?,
-            full_admin: o.bool("full_admin")?,
-            privileges: spelled::<Privileges>(o, "privileges")?,
-            portal_url: o.str("portal_url")?,
-        })
+spelled_fields!(Privileges, TokenStatus);
+
+impl Field for Vec<Role> {
+    fn field(o: &Object, key: &str) -> Result<Vec<Role>, JsonError> {
+        o.list(key, |v| v.as_string().and_then(|r| r.parse().ok()))
     }
 }
 
-impl FromJson for Owner {
-    fn read(o: &Object) -> Result<Owner, JsonError> {
-        Ok(Owner {
-            id: o.str("id")?,
-            display_name: o.str("display_name")?,
-        })
-    }
-}
-
-impl FromJson for Token {
-    fn read(o: &Object) -> Result<Token, JsonError> {
-        Ok(Token {
-            id: o.str("id")?,
-            name: o.str("name")?,
-            owner: Owner::read(&o.object("owner")?)?,
-            created_at: o.str("created_at")?,
-            last_used_at: o.opt_str("last_used_at")?,
-            status: spelled::<TokenStatus>(o, "status")?,
-            privileges: spelled::<Privileges>(o, "privileges")?,
-        })
-    }
-}
-
-impl FromJson for StatusCounts {
-    fn read(o: &Object) -> Result<StatusCounts, JsonError> {
-        Ok(StatusCounts {
-            generated: o.uint("generated")?,
-            active: o.uint("active")?,
-            inactive: o.uint("inactive")?,
-            total: o.uint("total")?,
-            capped: o.bool("capped")?,
-        })
-    }
-}
-
-impl FromJson for TokenList {
-    fn read(o: &Object) -> Result<TokenList, JsonError> {
-        Ok(TokenList {
-            items: o.objects("items", Token::read)?,
-            total: o.uint("total")?,
-            next_cursor: o.opt_str("next_cursor")?,
-            counts: StatusCounts::read(&o.object("counts")?)?,
-        })
-    }
-}
-
-impl FromJson for CreatedToken {
-    fn read(o: &Object) -> Result<CreatedToken, JsonError> {
-        Ok(CreatedToken {
-            token: Token::read(&o.object("token")?)?,
-            value: o.str("value")?,
-            portal_url: o.str("portal_url")?,
-        })
-    }
+from_json! {
+    Me { tenant_id, user_id, display_name, roles, full_admin, privileges, portal_url }
+    Owner { id, display_name }
+    Token { id, name, owner, created_at, last_used_at, status, privileges }
+    StatusCounts { generated, active, inactive, total, capped }
+    TokenList { items, total, next_cursor, counts }
+    CreatedToken { token, value, portal_url }
 }
 
 impl FromJson for Problem {

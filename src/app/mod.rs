@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::auth::Auth;
 use crate::frame::Frame;
 use crate::pages::{ApiTokensPage, NotFound, SettingsPage};
+use crate::spawned::spawned;
 use crate::ui::Busy;
 use routes::{Route, use_route};
 use start::{Start, start};
@@ -17,7 +18,7 @@ use status::{AccessDenied, ConfigProblem, SignInFailed, SignedOut};
 /// The application: sign-in first, then the portal frame around the routed page.
 #[component]
 pub fn App() -> impl IntoView {
-    let start = LocalResource::new(start);
+    let start = spawned(start());
     move || match start.get() {
         None => view! { <Busy message="Signing in…" /> }.into_any(),
         Some(Start::Redirecting) => view! { <Busy message="Redirecting to sign-in…" /> }.into_any(),

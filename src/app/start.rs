@@ -29,8 +29,8 @@ pub async fn start() -> Start {
         let answer = auth.handle_redirect(&href).await;
         let clean = match &answer {
             Ok(Some(return_to)) => return_to.clone(),
-            _ => oauth2::url::Url::parse(&href)
-                .map(|u| u.path().to_string())
+            _ => web_sys::Url::new(&href)
+                .map(|u| u.pathname())
                 .unwrap_or_default(),
         };
         replace_address(&clean);

@@ -18,28 +18,25 @@ pub fn ConfigProblem(#[prop(into)] message: String) -> impl IntoView {
     }
 }
 
-/// Starts an interactive sign-in towards the API tokens screen; its value is the error, if any.
-fn sign_in_action(auth: Auth) -> Action<(), Option<String>> {
-    Action::new_local(move |_: &()| {
-        let auth = auth.clone();
-        async move {
-            auth.sign_in(crate::API_TOKENS_PATH, None)
-                .await
-                .err()
-                .map(|e| e.to_string())
+/// Starts an interactive sign-in towards the API tokens screen; `failed` gets its error.
+fn sign_in(auth: &Auth, failed: RwSignal<Option<String>, LocalStorage>) {
+    let auth = auth.clone();
+    leptos::task::spawn_local(async move {
+        if let Err(e) = auth.sign_in(crate::API_TOKENS_PATH, None).await {
+            failed.try_set(Some(e.to_string()));
         }
-    })
+    });
 }
 
 /// The sign-in answer was refused; "Try again" starts a new sign-in.
 #[component]
 pub fn SignInFailed(auth: Auth, #[prop(into)] message: String) -> impl IntoView {
-    let retry = sign_in_action(auth);
+    let failed = RwSignal::new_local(None::<String>);
     view! {
         <StatusPage title="Sign-in failed" kind="sign-in-failed">
             <p class="status-detail sign-in-error">"Sign-in failed: " {message}</p>
-            {move || retry.value().get().flatten().map(|e| view! { <p class="status-detail">{e}</p> })}
-            <button class="button primary try-again" on:click=move |_| { retry.dispatch(()); }>
+            {move || failed.get().map(|e| view! { <p class="status-detail">{e}</p> })}
+            <button class="button primary try-again" on:click=move |_| sign_in(&auth, failed)>
                 "Try again"
             </button>
         </StatusPage>
@@ -49,11 +46,11 @@ pub fn SignInFailed(auth: Auth, #[prop(into)] message: String) -> impl IntoView 
 /// The user signed out in this tab.
 #[component]
 pub fn SignedOut(auth: Auth) -> impl IntoView {
-    let sign_in = sign_in_action(auth);
+    let failed = RwSignal::new_local(None::<String>);
     view! {
         <StatusPage title="You have signed out" kind="signed-out">
-            {move || sign_in.value().get().flatten().map(|e| view! { <p class="status-detail">"Sign-in failed: " {e}</p> })}
-            <button class="button primary sign-in" on:click=move |_| { sign_in.dispatch(()); }>
+            {move || failed.get().map(|e| view! { <p class="status-detail">"Sign-in failed: " {e}</p> })}
+            <button class="button primary sign-in" on:click=move |_| sign_in(&auth, failed)>
                 "Sign in"
             </button>
         </StatusPage>

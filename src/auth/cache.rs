@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::claims::IdClaims;
 use super::session_store::SessionStore;
-use crate::json::{JsonError, Object};
+use crate::from_json;
+use crate::json::{FromJson, Object};
 
 /// Key of the active account's cache key.
 pub const ACTIVE_ACCOUNT_KEY: &str = "portal.auth.active";
@@ -31,6 +32,10 @@ pub struct OAuthTokens {
     pub claims: IdClaims,
 }
 
+from_json! {
+    OAuthTokens { access_token, expires_at_ms, renew_at_ms, refresh_token, id_token, claims }
+}
+
 /// `(renew_at, expires_at)` for an access token received at `now_ms` that lives
 /// `expires_in_s`: renew [`RENEWAL_OFFSET_MS`] before expiry, or at 80 % of a short life.
 pub fn access_token_times(now_ms: f64, expires_in_s: Option<u64>) -> (u64, u64) {
@@ -43,18 +48,6 @@ pub fn access_token_times(now_ms: f64, expires_in_s: Option<u64>) -> (u64, u64) 
 }
 
 impl OAuthTokens {
-    /// Reads the tokens from a JSON object, as serde would (the derives define the format).
-    fn read(o: &Object) -> Result<OAuthTokens, JsonError> {
-        Ok(OAuthTokens {
-            access_token: o.str("access_token")?,
-            expires_at_ms: o.uint("expires_at_ms")?,
-            renew_at_ms: o.uint("renew_at_ms")?,
-            refresh_token: o.opt_str("refresh_token")?,
-            id_token: o.str("id_token")?,
-            claims: IdClaims::read(&o.object("claims")?)?,
-        })
-    }
-
     /// The tokens as a JSON object, as serde would write them.
     fn write(&self) -> Object {
         let o = Object::default();

@@ -7,7 +7,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use super::Account;
-use crate::json::{JsonError, Object};
+use crate::from_json;
+use crate::json::{Field, FromJson, JsonError, Object};
 
 /// Clock skew tolerated on `exp`, in seconds (MSAL's default).
 pub const CLOCK_SKEW_S: i64 = 300;
@@ -18,6 +19,20 @@ pub const CLOCK_SKEW_S: i64 = 300;
 pub enum Audience {
     One(String),
     Many(Vec<String>),
+}
+
+/// One string or an array of strings, as serde's `untagged` reads it.
+impl Field for Audience {
+    fn field(o: &Object, key: &str) -> Result<Audience, JsonError> {
+        match o.opt_str(key) {
+            Ok(one) => {
+                Ok(Audience::One(one.ok_or_else(|| {
+                    JsonError(format!("missing field `{key}`"))
+                })?))
+            }
+            Err(_) => o.strings(key).map(Audience::Many),
+        }
+    }
 }
 
 impl Audience {
@@ -58,6 +73,10 @@ pub struct IdClaims {
     /// Directory role template ids.
     #[serde(default)]
     pub wids: Vec<String>,
+}
+
+from_json! {
+    IdClaims { iss, aud, azp, exp, sub, nonce, tid, oid, name, preferred_username, wids }
 }
 
 /// Why an ID token is refused.
@@ -113,27 +132,6 @@ impl IdClaims {
         let claims = decode_payload(id_token)?;
         claims.check(expected)?;
         Ok(claims)
-    }
-
-    /// Reads the claims from a JSON object, as serde would (the derives define the format).
-    pub fn read(o: &Object) -> Result<IdClaims, JsonError> {
-        let aud = match o.opt_str("aud") {
-            Ok(one) => Audience::One(one.ok_or_else(|| JsonError("missing field `aud`".into()))?),
-            Err(_) => Audience::Many(o.strings("aud")?),
-        };
-        Ok(IdClaims {
-            iss: o.str("iss")?,
-            aud,
-            azp: o.opt_str("azp")?,
-            exp: o.int("exp")?,
-            sub: o.str("sub")?,
-            nonce: o.opt_str("nonce")?,
-            tid: o.opt_str("tid")?,
-            oid: o.opt_str("oid")?,
-            name: o.opt_str("name")?,
-            preferred_username: o.opt_str("preferred_username")?,
-            wids: o.strings("wids")?,
-        })
     }
 
     /// The claims as a JSON object, as serde would write them.

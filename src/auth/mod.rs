@@ -15,19 +15,19 @@ pub mod provider;
 mod redirect;
 mod renewal;
 pub mod session_store;
+mod web_url;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use oauth2::Scope;
 use send_wrapper::SendWrapper;
 use token_wire::Role;
 
 use crate::config::{CacheLocation, RuntimeConfig};
 use cache::{OAuthTokenCache, OAuthTokens};
 use claims::ClaimError;
-use provider::{ProviderMetadata, Transport};
+use provider::{ProviderMetadata, TokenAnswer, Transport};
 use renewal::SharedRefresh;
 use session_store::SessionStore;
 
@@ -177,16 +177,6 @@ impl Auth {
         SessionStore::SessionStorage.get(SIGNED_OUT_KEY).is_some()
     }
 
-    fn scopes(&self) -> Vec<Scope> {
-        self.0
-            .config
-            .scopes
-            .iter()
-            .cloned()
-            .map(Scope::new)
-            .collect()
-    }
-
     async fn metadata(&self) -> Result<ProviderMetadata, AuthError> {
         if let Some(m) = self.0.metadata.borrow().clone() {
             return Ok(m);
@@ -194,5 +184,24 @@ impl Auth {
         let metadata = provider::discover(&self.0.transport, &self.0.config.authority).await?;
         *self.0.metadata.borrow_mut() = Some(metadata.clone());
         Ok(metadata)
+    }
+
+    /// Posts a grant (its own parameters) to the token endpoint with the SPA's `client_id`
+    /// and scopes; returns the metadata it used and the answer.
+    async fn redeem(
+        &self,
+        grant: &[(&str, &str)],
+    ) -> Result<(ProviderMetadata, TokenAnswer), AuthError> {
+        let metadata = self.metadata().await?;
+        let config = &self.0.config;
+        let scope = config.scopes.join(" ");
+        let mut form = grant.to_vec();
+        form.extend([
+            ("client_id", config.client_id.as_str()),
+            ("scope", scope.as_str()),
+        ]);
+        let answer =
+            provider::token_request(&self.0.transport, &metadata.token_endpoint, &form).await?;
+        Ok((metadata, answer))
     }
 }

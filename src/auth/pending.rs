@@ -6,7 +6,8 @@ use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use serde::{Deserialize, Serialize};
 
 use super::session_store::SessionStore;
-use crate::json::Object;
+use crate::from_json;
+use crate::json::{FromJson, Object};
 
 /// Prefix of the sessionStorage keys of pending requests.
 pub const PREFIX: &str = "portal.auth.request.";
@@ -23,6 +24,10 @@ pub struct PendingRequest {
     /// The path (with query and fragment) to return to after sign-in.
     pub return_to: String,
     pub created_at_ms: u64,
+}
+
+from_json! {
+    PendingRequest { state, nonce, pkce_verifier, return_to, created_at_ms }
 }
 
 impl PendingRequest {
@@ -82,7 +87,7 @@ pub fn take(store: &SessionStore, state: &str, now_ms: f64) -> Option<PendingReq
     for key in store.keys(PREFIX) {
         let stale = store
             .get(&key)
-            .and_then(|json| read(&json))
+            .and_then(|json| PendingRequest::parse(&json).ok())
             .is_none_or(|r| now_ms - r.created_at_ms as f64 > MAX_AGE_MS);
         if stale {
             store.remove(&key);
@@ -94,18 +99,6 @@ pub fn take(store: &SessionStore, state: &str, now_ms: f64) -> Option<PendingReq
     let key = format!("{PREFIX}{state}");
     let json = store.get(&key)?;
     store.remove(&key);
-    let request = read(&json)?;
+    let request = PendingRequest::parse(&json).ok()?;
     (request.state == state).then_some(request)
-}
-
-/// Reads a kept request, as serde would (the derives define the format).
-fn read(json: &str) -> Option<PendingRequest> {
-    let o = Object::parse(json).ok()?;
-    Some(PendingRequest {
-        state: o.str("state").ok()?,
-        nonce: o.str("nonce").ok()?,
-        pkce_verifier: o.str("pkce_verifier").ok()?,
-        return_to: o.str("return_to").ok()?,
-        created_at_ms: o.uint("created_at_ms").ok()?,
-    })
 }

@@ -1,18 +1,14 @@
-//! The OpenID provider: discovery, the HTTP transport, token endpoint requests, and the
-//! `oauth2` client that builds the authorization request.
+//! The OpenID provider: discovery, the HTTP transport and token endpoint requests.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use oauth2::{
-    AuthUrl, ClientId, EndpointNotSet, EndpointSet, HttpRequest, HttpResponse, RedirectUrl,
-};
-
 use super::AuthError;
 use super::session_store::SessionStore;
-use crate::config::RuntimeConfig;
-use crate::json::{JsonError, Object};
+use super::web_url;
+use crate::from_json;
+use crate::json::{FromJson, JsonError, Object};
 
 /// The parts of `/.well-known/openid-configuration` the SPA uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,15 +19,38 @@ pub struct ProviderMetadata {
     pub end_session_endpoint: Option<String>,
 }
 
-impl ProviderMetadata {
-    fn read(json: &str) -> Result<ProviderMetadata, JsonError> {
-        let o = Object::parse(json)?;
-        Ok(ProviderMetadata {
-            issuer: o.str("issuer")?,
-            authorization_endpoint: o.str("authorization_endpoint")?,
-            token_endpoint: o.str("token_endpoint")?,
-            end_session_endpoint: o.opt_str("end_session_endpoint")?,
-        })
+from_json! {
+    ProviderMetadata { issuer, authorization_endpoint, token_endpoint, end_session_endpoint }
+}
+
+/// The methods the SPA uses with the provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// One request to the provider.
+#[derive(Clone, Debug)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(&'static str, &'static str)>,
+    /// Empty for a `GET`.
+    pub body: String,
+}
+
+/// What the SPA reads of the provider's answer.
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
     }
 }
 
@@ -65,32 +84,25 @@ impl Transport {
 }
 
 async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    use gloo_net::http::Request;
     let err = |e: gloo_net::Error| HttpError(e.to_string());
-    let mut builder = gloo_net::http::RequestBuilder::new(&request.uri().to_string())
-        .method(request.method().clone());
-    for (name, value) in request.headers() {
-        if let Ok(value) = value.to_str() {
-            builder = builder.header(name.as_str(), value);
-        }
+    let mut builder = match request.method {
+        Method::Get => Request::get(&request.url),
+        Method::Post => Request::post(&request.url),
+    };
+    for (name, value) in request.headers {
+        builder = builder.header(name, value);
     }
-    let body = request.body();
-    let sent = if body.is_empty() {
+    let sent = if request.body.is_empty() {
         builder.build().map_err(err)?
     } else {
-        builder
-            .body(String::from_utf8_lossy(body).into_owned())
-            .map_err(err)?
+        builder.body(request.body).map_err(err)?
     };
     let response = sent.send().await.map_err(err)?;
-    let mut answer = oauth2::http::Response::builder().status(response.status());
-    // oauth2 reads only Content-Type from a response (and discovery only status and body).
-    // Copying just that header with the `http` constant keeps `HeaderName::from_bytes` and its
-    // table of standard header names out of the bundle (~15 KB raw, ~3.5 KB brotli).
-    if let Some(value) = response.headers().get("content-type") {
-        answer = answer.header(oauth2::http::header::CONTENT_TYPE, value);
-    }
-    let bytes = response.binary().await.map_err(err)?;
-    answer.body(bytes).map_err(|e| HttpError(e.to_string()))
+    Ok(HttpResponse {
+        status: response.status(),
+        body: response.text().await.map_err(err)?,
+    })
 }
 
 /// Prefix of the sessionStorage key of an authority's discovery document: it changes far
@@ -105,35 +117,37 @@ pub async fn discover(
 ) -> Result<ProviderMetadata, AuthError> {
     let key = format!("{DISCOVERY_PREFIX}{}", authority.trim_end_matches('/'));
     let kept = SessionStore::SessionStorage.get(&key);
-    if let Some(metadata) = kept.and_then(|json| read_metadata(json.as_bytes(), authority).ok()) {
+    if let Some(metadata) = kept.and_then(|json| read_metadata(&json, authority).ok()) {
         return Ok(metadata);
     }
     let url = format!(
         "{}/.well-known/openid-configuration",
         authority.trim_end_matches('/')
     );
-    let request = oauth2::http::Request::get(&url)
-        .header(oauth2::http::header::ACCEPT, "application/json")
-        .body(Vec::new())
-        .map_err(|e| AuthError::Protocol(e.to_string()))?;
+    let request = HttpRequest {
+        method: Method::Get,
+        url,
+        headers: vec![("Accept", "application/json")],
+        body: String::new(),
+    };
     let response = transport
         .send(request)
         .await
         .map_err(|e| AuthError::Network(e.0))?;
-    if !response.status().is_success() {
+    if !response.is_success() {
         return Err(AuthError::Protocol(format!(
             "discovery answered HTTP {}",
-            response.status().as_u16()
+            response.status
         )));
     }
-    let metadata = read_metadata(response.body(), authority)?;
-    SessionStore::SessionStorage.set(&key, &String::from_utf8_lossy(response.body()));
+    let metadata = read_metadata(&response.body, authority)?;
+    SessionStore::SessionStorage.set(&key, &response.body);
     Ok(metadata)
 }
 
 /// The metadata in a discovery document whose issuer is `authority`.
-fn read_metadata(json: &[u8], authority: &str) -> Result<ProviderMetadata, AuthError> {
-    let metadata = ProviderMetadata::read(&String::from_utf8_lossy(json))
+fn read_metadata(json: &str, authority: &str) -> Result<ProviderMetadata, AuthError> {
+    let metadata = ProviderMetadata::parse(json)
         .map_err(|e| AuthError::Protocol(format!("discovery document: {e}")))?;
     if metadata.issuer.trim_end_matches('/') != authority.trim_end_matches('/') {
         return Err(AuthError::Protocol(format!(
@@ -160,27 +174,25 @@ pub async fn token_request(
     token_endpoint: &str,
     form: &[(&str, &str)],
 ) -> Result<TokenAnswer, AuthError> {
-    let body = oauth2::url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
-    let request = oauth2::http::Request::post(token_endpoint)
-        .header(oauth2::http::header::ACCEPT, "application/json")
-        .header(
-            oauth2::http::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .body(body.into_bytes())
-        .map_err(|e| AuthError::Protocol(e.to_string()))?;
+    let request = HttpRequest {
+        method: Method::Post,
+        url: token_endpoint.to_string(),
+        headers: vec![
+            ("Accept", "application/json"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body: web_url::form(form),
+    };
     let response = transport
         .send(request)
         .await
         .map_err(|e| AuthError::Network(e.0))?;
-    let status = response.status().as_u16();
-    let answer = Object::parse(&String::from_utf8_lossy(response.body()));
+    let status = response.status;
+    let answer = Object::parse(&response.body);
     let unreadable =
         |e: JsonError| AuthError::Protocol(format!("unreadable token answer (HTTP {status}: {e})"));
     let answer = answer.map_err(unreadable)?;
-    if !response.status().is_success() {
+    if !response.is_success() {
         return Err(AuthError::Provider {
             error: answer.str("error").map_err(unreadable)?,
             description: answer.opt_str("error_description").map_err(unreadable)?,
@@ -195,30 +207,4 @@ pub async fn token_request(
         })
     };
     read().map_err(unreadable)
-}
-
-/// The OAuth client of the SPA: public (no secret), authorization endpoint and redirect URI
-/// set; it builds the authorization request.
-pub type OAuthClient = oauth2::basic::BasicClient<
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
->;
-
-/// Builds the OAuth client for `config` and the discovered `metadata`.
-pub fn oauth_client(
-    config: &RuntimeConfig,
-    metadata: &ProviderMetadata,
-) -> Result<OAuthClient, AuthError> {
-    let bad = |what: &str, e: oauth2::url::ParseError| AuthError::Protocol(format!("{what}: {e}"));
-    Ok(oauth2::Client::new(ClientId::new(config.client_id.clone()))
-        .set_auth_uri(
-            AuthUrl::new(metadata.authorization_endpoint.clone())
-                .map_err(|e| bad("authorization_endpoint", e))?,
-        )
-        .set_redirect_uri(
-            RedirectUrl::new(config.redirect_uri.clone()).map_err(|e| bad("redirect_uri", e))?,
-        ))
 }

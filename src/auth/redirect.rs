@@ -5,7 +5,7 @@ use leptos::prelude::Set as _;
 
 use super::pending::{self, PendingRequest};
 use super::session_store::SessionStore;
-use super::{Auth, AuthError, SIGNED_OUT_KEY, now_ms, provider};
+use super::{Auth, AuthError, SIGNED_OUT_KEY, now_ms, web_url};
 
 impl Auth {
     /// Starts an interactive sign-in: stores a new request and leaves the page for the
@@ -16,34 +16,47 @@ impl Auth {
         login_hint: Option<&str>,
     ) -> Result<(), AuthError> {
         let metadata = self.metadata().await?;
-        let client = provider::oauth_client(&self.0.config, &metadata)?;
+        let config = &self.0.config;
+        web_url::parse(&config.redirect_uri, "redirect_uri")?;
         let (request, challenge) = PendingRequest::new(return_to, now_ms());
-        let state = oauth2::CsrfToken::new(request.state.clone());
-        let mut authorize = client
-            .authorize_url(move || state)
-            .add_scopes(self.scopes())
-            .set_pkce_challenge(challenge)
-            .add_extra_param("nonce", request.nonce.clone());
-        if let Some(hint) = login_hint.filter(|h| !h.is_empty()) {
-            authorize = authorize.add_extra_param("login_hint", hint.to_string());
+        let scope = config.scopes.join(" ");
+        // The parameters `oauth2`'s authorization request sends, in its order.
+        let mut params = vec![
+            ("response_type", "code"),
+            ("client_id", config.client_id.as_str()),
+            ("state", request.state.as_str()),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", challenge.method().as_str()),
+            ("redirect_uri", config.redirect_uri.as_str()),
+        ];
+        if !scope.is_empty() {
+            params.push(("scope", &scope));
         }
-        let (url, _) = authorize.url();
+        params.push(("nonce", &request.nonce));
+        if let Some(hint) = login_hint.filter(|h| !h.is_empty()) {
+            params.push(("login_hint", hint));
+        }
+        let url = web_url::with_params(
+            &metadata.authorization_endpoint,
+            "authorization_endpoint",
+            &params,
+        )?;
         pending::save(&self.0.requests, &request);
         SessionStore::SessionStorage.remove(SIGNED_OUT_KEY);
         self.0.redirecting.set(true);
-        (self.0.navigate)(url.as_str());
+        (self.0.navigate)(&url);
         Ok(())
     }
 
     /// Whether `href` is an answer at the redirect URI.
     pub fn is_redirect(&self, href: &str) -> bool {
         let (Ok(url), Ok(redirect)) = (
-            oauth2::url::Url::parse(href),
-            oauth2::url::Url::parse(&self.0.config.redirect_uri),
+            web_url::parse(href, "address"),
+            web_url::parse(&self.0.config.redirect_uri, "redirect_uri"),
         ) else {
             return false;
         };
-        url.origin() == redirect.origin() && url.path() == redirect.path()
+        url.origin() == redirect.origin() && url.pathname() == redirect.pathname()
     }
 
     /// Handles the provider's answer when `href` is the redirect URI: checks `state` (once),
@@ -53,12 +66,8 @@ impl Auth {
         if !self.is_redirect(href) {
             return Ok(None);
         }
-        let url = oauth2::url::Url::parse(href).map_err(|e| AuthError::Protocol(e.to_string()))?;
-        let param = |name: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-        };
+        let url = web_url::parse(href, "the redirect")?;
+        let param = |name: &str| web_url::param(&url, name);
         let state = param("state").unwrap_or_default();
         let request =
             pending::take(&self.0.requests, &state, now_ms()).ok_or(AuthError::StateMismatch)?;
@@ -69,19 +78,14 @@ impl Auth {
             });
         }
         let code = param("code").ok_or(AuthError::MissingCode)?;
-        let metadata = self.metadata().await?;
-        let config = &self.0.config;
-        let scope = config.scopes.join(" ");
-        let form = [
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", config.redirect_uri.as_str()),
-            ("code_verifier", request.pkce_verifier.as_str()),
-            ("client_id", config.client_id.as_str()),
-            ("scope", scope.as_str()),
-        ];
-        let answer =
-            provider::token_request(&self.0.transport, &metadata.token_endpoint, &form).await?;
+        let (metadata, answer) = self
+            .redeem(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", self.0.config.redirect_uri.as_str()),
+                ("code_verifier", request.pkce_verifier.as_str()),
+            ])
+            .await?;
         self.store(&metadata, answer, Some(&request.nonce), None)?;
         self.0.redirecting.set(false);
         Ok(Some(request.return_to))
@@ -114,9 +118,9 @@ impl Auth {
                     if let Some(hint) = id_token.as_deref() {
                         params.push(("id_token_hint", hint));
                     }
-                    oauth2::url::Url::parse_with_params(&endpoint, params).ok()
+                    web_url::with_params(&endpoint, "end_session_endpoint", &params).ok()
                 })
-                .map_or_else(|| config.post_logout_redirect_uri.clone(), String::from);
+                .unwrap_or_else(|| config.post_logout_redirect_uri.clone());
             this.0.redirecting.set(true);
             (this.0.navigate)(&target);
         });

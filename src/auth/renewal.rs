@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::cache::{self, OAuthTokens};
 use super::claims::{Expected, IdClaims};
-use super::provider::{self, ProviderMetadata, TokenAnswer};
+use super::provider::{ProviderMetadata, TokenAnswer};
 use super::{Auth, AuthError, current_path, now_ms};
 
 /// The refresh in flight, joined by every caller that needs an access token meanwhile.
@@ -61,17 +61,12 @@ impl Auth {
         let Some(refresh_token) = previous.refresh_token.clone() else {
             return self.interaction_required().await;
         };
-        let metadata = self.metadata().await?;
-        let config = &self.0.config;
-        let scope = config.scopes.join(" ");
-        let form = [
+        let grant = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.as_str()),
-            ("client_id", config.client_id.as_str()),
-            ("scope", scope.as_str()),
         ];
-        match provider::token_request(&self.0.transport, &metadata.token_endpoint, &form).await {
-            Ok(answer) => Ok(self
+        match self.redeem(&grant).await {
+            Ok((metadata, answer)) => Ok(self
                 .store(&metadata, answer, None, Some(&previous))?
                 .access_token),
             Err(AuthError::Provider { error, .. }) if needs_interaction(&error) => {

@@ -1,14 +1,14 @@
 //! Key-value storage for the sign-in state: the tab's sessionStorage, or memory.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 /// Where the sign-in state (OAuth tokens, requests in flight) is kept.
 pub enum SessionStore {
     /// `window.sessionStorage` (nothing is kept when it is unavailable).
     SessionStorage,
-    /// A map that dies with the page.
-    Memory(RefCell<BTreeMap<String, String>>),
+    /// Key-value pairs that die with the page (a handful: a list is enough, and a map's code
+    /// would cost the bundle).
+    Memory(RefCell<Vec<(String, String)>>),
 }
 
 fn session() -> Option<web_sys::Storage> {
@@ -24,7 +24,11 @@ impl SessionStore {
     pub fn get(&self, key: &str) -> Option<String> {
         match self {
             SessionStore::SessionStorage => session()?.get_item(key).ok().flatten(),
-            SessionStore::Memory(map) => map.borrow().get(key).cloned(),
+            SessionStore::Memory(pairs) => pairs
+                .borrow()
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone()),
         }
     }
 
@@ -35,8 +39,12 @@ impl SessionStore {
                     let _ = s.set_item(key, value);
                 }
             }
-            SessionStore::Memory(map) => {
-                map.borrow_mut().insert(key.to_string(), value.to_string());
+            SessionStore::Memory(pairs) => {
+                let mut pairs = pairs.borrow_mut();
+                match pairs.iter_mut().find(|(k, _)| k == key) {
+                    Some((_, v)) => *v = value.to_string(),
+                    None => pairs.push((key.to_string(), value.to_string())),
+                }
             }
         }
     }
@@ -48,9 +56,7 @@ impl SessionStore {
                     let _ = s.remove_item(key);
                 }
             }
-            SessionStore::Memory(map) => {
-                map.borrow_mut().remove(key);
-            }
+            SessionStore::Memory(pairs) => pairs.borrow_mut().retain(|(k, _)| k != key),
         }
     }
 
@@ -67,11 +73,11 @@ impl SessionStore {
                     .filter(|k| k.starts_with(prefix))
                     .collect()
             }
-            SessionStore::Memory(map) => map
+            SessionStore::Memory(pairs) => pairs
                 .borrow()
-                .keys()
-                .filter(|k| k.starts_with(prefix))
-                .cloned()
+                .iter()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .map(|(k, _)| k.clone())
                 .collect(),
         }
     }

@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::HEADING_ID;
 use crate::api::{ApiError, use_token_api};
-use crate::ui::{CopyIcon, ErrorBanner, Modal};
+use crate::ui::{BusyButton, CopyIcon, ErrorBanner, Modal};
 
 /// Generates a token. Closing forgets the value: it lives only in this component.
 #[component]
@@ -146,15 +146,7 @@ fn NameStep(
                 <button type="button" class="button" data-testid="cancel-button" on:click=move |_| on_close.run(())>
                     "Cancel"
                 </button>
-                <button
-                    type="submit"
-                    class="button primary"
-                    data-testid="next-button"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().to_string()
-                >
-                    {move || if pending.get() { "Generating…" } else { "Next" }}
-                </button>
+                <BusyButton class="button primary" test_id="next-button" pending label="Next" busy_label="Generating…" />
             </div>
         </form>
     }

@@ -15,6 +15,7 @@ use token_wire::{DEFAULT_PAGE_SIZE, Me, Token};
 
 use crate::api::{ApiError, use_token_api};
 use crate::frame::MeContext;
+use crate::spawned::{refill, spawned};
 use crate::ui::{KeyIcon, PlusIcon};
 pub use generate::GenerateDialog;
 pub use revoke::RevokeDialog;
@@ -38,10 +39,13 @@ pub fn TokensScreen(
     let shared_me = use_context::<MeContext>();
     // The first page does not depend on who is signed in: both calls start together.
     let first_page = StoredValue::new_local(FirstPage::prefetch(api, page_size));
-    let me = LocalResource::new(move || api.get().me());
+    let me = spawned(api.get().me());
+    // Builds the date formatter (the browser loads its locale data: tens of ms) while both
+    // answers are on their way, instead of after they came.
+    leptos::task::spawn_local(async { table::prepare_local_time() });
     let retry = Callback::new(move |()| {
         first_page.set_value(FirstPage::prefetch(api, page_size));
-        me.refetch();
+        refill(me, api.get().me());
     });
     Effect::new(move || {
         if let (Some(shared), Some(Ok(me))) = (shared_me, me.get()) {
@@ -156,6 +160,16 @@ pub fn TokensView(
     }
 }
 
+/// What [`TokensBody`] shows.
+#[derive(Clone, PartialEq)]
+enum Body {
+    Failed(ApiError),
+    Loading,
+    NoMatches,
+    NoTokens,
+    Table,
+}
+
 /// The table, or the loading, error and empty states in its place.
 #[component]
 fn TokensBody(
@@ -166,16 +180,26 @@ fn TokensBody(
 ) -> impl IntoView {
     let full_admin = me.with_value(|m| m.full_admin);
     let me_id = me.with_value(|m| m.user_id.clone());
-    move || {
-        let load = state.load.get();
+    // Only a change of state replaces the body: new rows, or loading them with rows shown,
+    // repaint the table's rows alone.
+    let body = Memo::new(move |_| {
         let empty = state.rows.with(Vec::is_empty);
-        match load {
-            Load::Failed(error) => view! {
+        match state.load.get() {
+            Load::Failed(error) => Body::Failed(error),
+            Load::Loading if empty => Body::Loading,
+            Load::Ready if empty && state.filtered() => Body::NoMatches,
+            Load::Ready if empty => Body::NoTokens,
+            _ => Body::Table,
+        }
+    });
+    move || {
+        match body.get() {
+            Body::Failed(error) => view! {
                 <ErrorState error on_retry=Callback::new(move |()| state.retry()) />
             }
             .into_any(),
-            Load::Loading if empty => view! { <LoadingState /> }.into_any(),
-            Load::Ready if empty && state.filtered() => view! {
+            Body::Loading => view! { <LoadingState /> }.into_any(),
+            Body::NoMatches => view! {
                 <div class="empty-state" data-testid="no-matches">
                     <h4>"No tokens match these filters"</h4>
                     <p>"Try another status or name, or clear the filters."</p>
@@ -185,7 +209,7 @@ fn TokensBody(
                 </div>
             }
             .into_any(),
-            Load::Ready if empty => view! {
+            Body::NoTokens => view! {
                 <div class="empty-state" data-testid="empty-state">
                     <KeyIcon large=true />
                     <h4>"No API tokens yet"</h4>
@@ -199,7 +223,7 @@ fn TokensBody(
                 </div>
             }
             .into_any(),
-            _ => view! {
+            Body::Table => view! {
                 <TokenTable state full_admin me_id=me_id.clone() on_revoke />
                 <MoreRows state />
             }

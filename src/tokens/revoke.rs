@@ -6,7 +6,7 @@ use token_wire::Token;
 
 use super::HEADING_ID;
 use crate::api::{ApiError, use_token_api};
-use crate::ui::{ErrorBanner, Modal};
+use crate::ui::{BusyButton, ErrorBanner, Modal};
 
 /// Asks to confirm revoking `token`, then revokes it.
 #[component]
@@ -26,7 +26,7 @@ pub fn RevokeDialog(
     let failure = RwSignal::new(None::<String>);
     let id = StoredValue::new(token.id.clone());
 
-    let confirm = move |_| {
+    let confirm = move |()| {
         if pending.get_untracked() {
             return;
         }
@@ -69,16 +69,14 @@ pub fn RevokeDialog(
                 <button type="button" class="button" data-autofocus data-testid="cancel-revoke" on:click=move |_| on_close.run(())>
                     "Cancel"
                 </button>
-                <button
-                    type="button"
+                <BusyButton
                     class="button danger"
-                    data-testid="confirm-revoke"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().to_string()
-                    on:click=confirm
-                >
-                    {move || if pending.get() { "Revoking…" } else { "Revoke token" }}
-                </button>
+                    test_id="confirm-revoke"
+                    pending
+                    label="Revoke token"
+                    busy_label="Revoking…"
+                    on_click=Callback::new(confirm)
+                />
             </div>
         </Modal>
     }

@@ -1,15 +1,15 @@
 //! Installs what the commands need, idempotently and at pinned versions.
 //!
 //! Every step prints one line and skips itself when the right version is already there.
-//! Nothing here downloads a prebuilt binary: tools come from crates.io (built here), the npm
-//! registry, or Debian's packages.
+//! Tools come from crates.io (built here), the npm registry, Debian's packages, or rustup (the
+//! wasm target and the bundle's pinned nightly); no other prebuilt binary is downloaded.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cmd::{output, run, step};
-use crate::{Result, root};
+use crate::{Result, root, spa};
 
 /// Trunk's pinned version (0.22 needs a newer rustc than this machine's).
 const TRUNK_VERSION: &str = "0.21.14";
@@ -69,6 +69,7 @@ pub fn all(needs: Needs) -> Result<Tools> {
         wasm_bindgen()?;
     }
     if needs.spa {
+        nightly()?;
         trunk()?;
         wasm_opt(&binaryen_bin)?;
     }
@@ -118,6 +119,39 @@ fn wasm_target() -> Result<()> {
     }
     step("wasm32-unknown-unknown target: installing (rustup)");
     run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The release bundle's pinned nightly ([`spa::NIGHTLY`]) with `rust-src` (for `build-std`)
+/// and the wasm target; only what is missing is added.
+fn nightly() -> Result<()> {
+    let toolchain = spa::NIGHTLY;
+    let what = format!("{toolchain} with rust-src and wasm32-unknown-unknown");
+    let toolchains = output("rustup", ["toolchain", "list"]).unwrap_or_default();
+    let present = toolchains
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .any(|name| name == toolchain || name.starts_with(&format!("{toolchain}-")));
+    if !present {
+        step(format!("{what}: installing (rustup, minimal profile)"));
+        return run(Command::new("rustup")
+            .args(["toolchain", "install", toolchain, "--profile", "minimal"])
+            .args(["-c", "rust-src", "-t", "wasm32-unknown-unknown"]));
+    }
+    let installed = |list: &str, item: &str| {
+        output("rustup", [list, "list", "--installed", "--toolchain", toolchain])
+            .is_some_and(|out| out.lines().any(|l| l.trim().starts_with(item)))
+    };
+    if !installed("component", "rust-src") {
+        step(format!("{toolchain} rust-src: installing (rustup)"));
+        run(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", toolchain]))?;
+    }
+    if !installed("target", "wasm32-unknown-unknown") {
+        step(format!("{toolchain} wasm32-unknown-unknown target: installing (rustup)"));
+        run(Command::new("rustup")
+            .args(["target", "add", "wasm32-unknown-unknown", "--toolchain", toolchain]))?;
+    }
+    step(format!("{what}: installed"));
+    Ok(())
 }
 
 fn trunk() -> Result<()> {

@@ -17,7 +17,7 @@ use serde_json::json;
 use crate::bootstrap::Tools;
 use crate::cmd::{run, step};
 use crate::webdriver::Session;
-use crate::{Result, root};
+use crate::{Result, browser_timeline, root};
 
 /// Measured runs of each page (after one warm-up each).
 const RUNS: usize = 9;
@@ -31,7 +31,8 @@ const USED: usize = 60;
 const ROWS: usize = 50;
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Defines `window.__afterPaint()` and sets `window.__benchPainted` (ms since navigation
+/// Defines `window.__afterPaint()`, notes when the first and the 50th row are in the DOM
+/// (`__benchFirstRow`, `__benchRows`) and sets `window.__benchPainted` (ms since navigation
 /// start) after the paint that follows the 50th row.
 const PROBE: &str = r#"
 window.__afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => {
@@ -40,7 +41,10 @@ window.__afterPaint = () => new Promise((resolve) => requestAnimationFrame(() =>
   channel.port2.postMessage(null);
 }));
 const observer = new MutationObserver(() => {
-  if (document.querySelectorAll("[data-testid=token-row]").length < 50) return;
+  const rows = document.querySelectorAll("[data-testid=token-row]").length;
+  if (rows > 0) window.__benchFirstRow ??= performance.now();
+  if (rows < 50) return;
+  window.__benchRows = performance.now();
   observer.disconnect();
   window.__afterPaint().then((t) => { window.__benchPainted = t; });
 });
@@ -118,7 +122,13 @@ pub fn run_bench(tools: &Tools, dist: &Path) -> Result<String> {
     step(format!(
         "browser bench: first {ROWS} rows, {FEW} API tokens, warm then cold cache"
     ));
-    let warm = interleaved(&browser, &spa, &baseline, |url| first_rows(&browser, url))?;
+    let warm = interleaved(&browser, &spa, &baseline, |url| {
+        Ok((
+            first_rows(&browser, url)?,
+            browser_timeline::milestones(&browser)?,
+        ))
+    })?;
+    let timeline = browser_timeline::report(&pick_second(&warm.0), &pick_second(&warm.1));
     let cold = interleaved(&browser, &spa, &baseline, |url| cold_visit(&browser, url))?;
 
     step(format!(
@@ -128,24 +138,21 @@ pub fn run_bench(tools: &Tools, dist: &Path) -> Result<String> {
     wait_for_active(&browser)?;
     let filter = interleaved(&browser, &spa, &baseline, |url| filter_click(&browser, url))?;
 
-    let pick = |runs: &[(f64, f64)], time: bool| -> Vec<f64> {
-        runs.iter().map(|r| if time { r.0 } else { r.1 }).collect()
-    };
     let measures = [
         Measure {
             label: format!("navigation → first {ROWS} rows painted, warm cache ({FEW} API tokens)"),
             unit: "ms",
-            runs: warm,
+            runs: (pick_first(&warm.0), pick_first(&warm.1)),
         },
         Measure {
             label: format!("navigation → first {ROWS} rows painted, cold cache"),
             unit: "ms",
-            runs: (pick(&cold.0, true), pick(&cold.1, true)),
+            runs: (pick_first(&cold.0), pick_first(&cold.1)),
         },
         Measure {
             label: "bytes received for that cold visit (same-origin, headers included)".into(),
             unit: "B",
-            runs: (pick(&cold.0, false), pick(&cold.1, false)),
+            runs: (pick_second(&cold.0), pick_second(&cold.1)),
         },
         Measure {
             label: format!("\"Active\" filter click → table repainted ({MANY} API tokens)"),
@@ -154,7 +161,15 @@ pub fn run_bench(tools: &Tools, dist: &Path) -> Result<String> {
         },
     ];
     let load: Vec<&str> = load.split_whitespace().take(3).collect();
-    Ok(report(&measures, &load.join(" ")))
+    Ok(report(&measures, &load.join(" ")) + &timeline)
+}
+
+fn pick_first<A: Clone, B>(runs: &[(A, B)]) -> Vec<A> {
+    runs.iter().map(|r| r.0.clone()).collect()
+}
+
+fn pick_second<A, B: Clone>(runs: &[(A, B)]) -> Vec<B> {
+    runs.iter().map(|r| r.1.clone()).collect()
 }
 
 /// One figure: the SPA's runs and the hand-written page's.

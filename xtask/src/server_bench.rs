@@ -12,10 +12,8 @@
 //! another build of `token-api`, e.g. an older one; the fixture seeds whatever schema it made).
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -23,122 +21,12 @@ use stack::{Postgres, ServerConfig, Store};
 
 use crate::bootstrap::Tools;
 use crate::cmd::{run, step};
+use crate::server_fixture::{Issuer, fixture_output, get};
+use crate::server_variants::{Variant, Who, variants};
 use crate::services::target_dir;
 use crate::size;
 use crate::wrk::{self, Load, Measure};
 use crate::{Result, root};
-
-/// Who sends a request.
-#[derive(Clone, Copy, PartialEq)]
-enum Who {
-    Nobody,
-    Admin,
-    Reader,
-    ApiToken,
-}
-
-/// One measured request.
-struct Variant {
-    label: String,
-    path: String,
-    who: Who,
-    connections: u32,
-}
-
-fn variant(label: &str, path: &str, who: Who, connections: u32) -> Variant {
-    Variant {
-        label: label.into(),
-        path: path.into(),
-        who,
-        connections,
-    }
-}
-
-/// The connections of the latency measurements (one client: the latency of a request, not
-/// of a queue); the throughput and overload runs use [`SOME`] and [`CROWD`].
-const ONE: u32 = 1;
-const SOME: u32 = 16;
-const CROWD: u32 = 64;
-
-/// Every list variant: each status, sort and order, search (long, common, short, non-ASCII),
-/// the owner filter, a non-admin's own list, a page in the middle, and the crowd.
-fn variants(mid_cursor: &str) -> Vec<Variant> {
-    let list = |label: &str, query: &str| {
-        variant(
-            label,
-            &format!("/api/v1/tokens?limit=100{query}"),
-            Who::Admin,
-            ONE,
-        )
-    };
-    vec![
-        variant("`/healthz`", "/healthz", Who::Nobody, ONE),
-        list("first page (created_at desc)", ""),
-        list("status=generated", "&status=generated"),
-        list("status=active", "&status=active"),
-        list("status=inactive", "&status=inactive"),
-        list("sort=created_at asc", "&sort=created_at&order=asc"),
-        list("sort=name asc", "&sort=name&order=asc"),
-        list("sort=name desc", "&sort=name&order=desc"),
-        list("sort=last_used_at desc", "&sort=last_used_at&order=desc"),
-        list("sort=last_used_at asc", "&sort=last_used_at&order=asc"),
-        list(
-            "status=active, sort=name",
-            "&status=active&sort=name&order=asc",
-        ),
-        list(
-            "status=inactive, sort=last_used_at",
-            "&status=inactive&sort=last_used_at",
-        ),
-        list("q=0999 (300 matches)", "&q=0999"),
-        list("q=deploy-123 (250)", "&q=deploy-123"),
-        list(
-            "q=ÉTL-999, sort=name (250)",
-            "&q=%C3%89TL-999&sort=name&order=asc",
-        ),
-        list("q=deploy-12 (2,500: scanned)", "&q=deploy-12"),
-        list("q=deploy (250,000)", "&q=deploy"),
-        list("q=9 (short)", "&q=9"),
-        list("q=é (short, non-ASCII)", "&q=%C3%A9"),
-        list("owner=bench-user-007", "&owner=bench-user-007"),
-        list(
-            "owner, status=inactive, sort=name",
-            "&owner=bench-user-007&status=inactive&sort=name&order=asc",
-        ),
-        list(
-            "a page in the middle (cursor)",
-            &format!("&cursor={mid_cursor}"),
-        ),
-        variant(
-            "reader: own tokens",
-            "/api/v1/tokens?limit=100",
-            Who::Reader,
-            ONE,
-        ),
-        variant("`/healthz`", "/healthz", Who::Nobody, SOME),
-        variant("first page", "/api/v1/tokens?limit=100", Who::Admin, SOME),
-        variant(
-            "`GET /api/v1/alerts/` (Token)",
-            "/api/v1/alerts/",
-            Who::ApiToken,
-            SOME,
-        ),
-        variant("`/healthz`", "/healthz", Who::Nobody, CROWD),
-        variant("first page", "/api/v1/tokens?limit=100", Who::Admin, CROWD),
-        variant(
-            "status=inactive, sort=name",
-            "/api/v1/tokens?limit=100&status=inactive&sort=name&order=asc",
-            Who::Admin,
-            CROWD,
-        ),
-        variant(
-            "q=0999",
-            "/api/v1/tokens?limit=100&q=0999",
-            Who::Admin,
-            CROWD,
-        ),
-    ]
-}
 
 struct Settings {
     tokens: u64,
@@ -429,92 +317,6 @@ fn millis(d: Duration) -> String {
 /// `1234567` as `1,234,567`.
 fn group(n: u64) -> String {
     size::group(usize::try_from(n).unwrap_or(usize::MAX))
-}
-
-/// Runs the fixture with `args` and returns its trimmed stdout.
-fn fixture_output(fixture: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new(fixture)
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot start {}: {e}", fixture.display()))?;
-    if !out.status.success() {
-        return Err(format!("bench_fixture {args:?} failed ({})", out.status));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// The fixture's loopback OpenID provider; stops when dropped (its stdin closes).
-struct Issuer {
-    url: String,
-    admin: String,
-    reader: String,
-    _stdin: ChildStdin,
-    child: Child,
-}
-
-impl Issuer {
-    fn start(fixture: &Path) -> Result<Issuer> {
-        let mut child = Command::new(fixture)
-            .arg("issuer")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", fixture.display()))?;
-        let stdin = child.stdin.take().ok_or("no stdin")?;
-        let mut lines = BufReader::new(child.stdout.take().ok_or("no stdout")?).lines();
-        let mut next = |key: &str| -> Result<String> {
-            let line = lines
-                .next()
-                .and_then(|l| l.ok())
-                .ok_or("the bench issuer stopped early")?;
-            line.strip_prefix(key)
-                .map(|v| v.trim().to_string())
-                .ok_or_else(|| format!("the bench issuer said {line:?}, expected {key}…"))
-        };
-        Ok(Issuer {
-            url: next("issuer ")?,
-            admin: next("admin ")?,
-            reader: next("reader ")?,
-            _stdin: stdin,
-            child,
-        })
-    }
-}
-
-impl Drop for Issuer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `GET path` on `base` (`http://host:port`) over HTTP/1.1; the status and the JSON body
-/// (`Null` when it is not JSON).
-fn get(base: &str, path: &str, authorization: Option<&str>) -> Result<(u16, Value)> {
-    let addr = base.strip_prefix("http://").unwrap_or(base);
-    let mut stream = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .map_err(|e| e.to_string())?;
-    let auth = authorization.map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("GET {path}: {e}"))?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("GET {path}: no HTTP status in {head:?}"))?;
-    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Building the SPA with Trunk, offline, and writing its precompressed copies.
+//! Building the SPA with Trunk, offline, on the pinned nightly, and writing its precompressed
+//! copies.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +13,24 @@ const COMPRESSIBLE: [&str; 6] = ["wasm", "js", "css", "html", "json", "svg"];
 /// Written by the deployment (or `cargo xtask dev`) after the build: a copy would go stale.
 const RUNTIME_FILES: [&str; 1] = ["config.json"];
 
+/// The toolchain of the release bundle, and only of it: a pinned nightly, installed by
+/// `cargo xtask` with `rust-src` and the wasm target. It rebuilds the standard library for size
+/// (`build-std`, `optimize_for_size`) and makes a panic abort at once, with no message
+/// formatting (`panic = "immediate-abort"`). Measured (`cargo xtask bench size`, wasm + js + css
+/// brotli): 218,298 B on stable → 191,059 B, −27,239 B. The server, the tests and the component
+/// tests stay on stable.
+pub const NIGHTLY: &str = "nightly-2026-05-20";
+
+/// The environment of the bundle's cargo commands (`cargo fetch`, `trunk build`): [`NIGHTLY`]
+/// and its unstable settings.
+const NIGHTLY_ENV: [(&str, &str); 5] = [
+    ("RUSTUP_TOOLCHAIN", NIGHTLY),
+    ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
+    ("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size"),
+    ("CARGO_UNSTABLE_PANIC_IMMEDIATE_ABORT", "true"),
+    ("CARGO_PROFILE_RELEASE_PANIC", "immediate-abort"),
+];
+
 /// Builds the release bundle into `dist/`, precompresses it and returns that folder.
 pub fn build(tools: &Tools) -> Result<PathBuf> {
     let wasm_opt = which(tools, "wasm-opt").ok_or("wasm-opt is not on PATH")?;
@@ -22,12 +41,20 @@ pub fn build(tools: &Tools) -> Result<PathBuf> {
             wasm_opt.display()
         ));
     }
-    step("cargo fetch (Trunk builds offline)");
-    run(Command::new("cargo").arg("fetch").current_dir(root()))?;
-    step("trunk build --release → dist/");
+    step(format!(
+        "cargo fetch, with the standard library's sources ({NIGHTLY}; Trunk builds offline)"
+    ));
+    run(Command::new("cargo")
+        .args(["fetch", "--target", "wasm32-unknown-unknown"])
+        .envs(NIGHTLY_ENV)
+        .current_dir(root()))?;
+    step(format!(
+        "trunk build --release → dist/ ({NIGHTLY}, build-std, immediate-abort)"
+    ));
     run(tools
         .command("trunk")
         .args(["build", "--release"])
+        .envs(NIGHTLY_ENV)
         .current_dir(root())
         .env_remove("CARGO_TARGET_DIR")
         .env("NO_COLOR", "true"))?;

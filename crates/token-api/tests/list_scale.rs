@@ -6,21 +6,12 @@
 mod common;
 
 use common::bulk::{Seeded, seed};
-use common::{Env, TA, TestServer};
+use common::{Env, TA};
 use serde_json::{Value, json};
 use token_wire::STATUS_COUNT_CAP;
 
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
-
-/// The list answer for `query` (after `/api/v1/tokens?limit=100`).
-async fn listing(s: &TestServer, bearer: &str, query: &str) -> Value {
-    let (status, list) = s
-        .get(bearer, &format!("/api/v1/tokens?limit=100{query}"))
-        .await;
-    assert_eq!(status, 200, "{list}");
-    list
-}
 
 fn token(
     id: String,
@@ -103,11 +94,11 @@ async fn counts_stop_at_the_cap(env: Env) {
     let cap = STATUS_COUNT_CAP;
     let capped =
         json!({"generated": cap, "active": 4, "inactive": 3, "total": cap + 7, "capped": true});
-    let all = listing(s, &admin, "").await;
+    let all = s.listing(&admin, "").await;
     assert_eq!(all["counts"], capped);
     assert_eq!(all["total"], cap + 7, "the total follows the counts");
     assert_eq!(all["items"].as_array().unwrap().len(), 100);
-    let active = listing(s, &admin, "&status=active").await;
+    let active = s.listing(&admin, "&status=active").await;
     assert_eq!(
         active["counts"], capped,
         "the status filter keeps the counts"
@@ -116,14 +107,14 @@ async fn counts_stop_at_the_cap(env: Env) {
         (active["total"].as_u64(), names(&active).len()),
         (Some(4), 4)
     );
-    let few = listing(s, &admin, "&owner=few").await;
+    let few = s.listing(&admin, "&owner=few").await;
     assert_eq!(
         few["counts"],
         json!({"generated": 2, "active": 1, "inactive": 1, "total": 4, "capped": false})
     );
 
     // A rare string is counted exactly through the search index.
-    let rare = listing(s, &admin, "&q=BULK-0000").await;
+    let rare = s.listing(&admin, "&q=BULK-0000").await;
     assert_eq!(
         rare["counts"],
         json!({"generated": 10, "active": 0, "inactive": 0, "total": 10, "capped": false})
@@ -134,7 +125,7 @@ async fn counts_stop_at_the_cap(env: Env) {
     // A common or short one fills its page from a bounded stretch; its counts are lower
     // bounds.
     for q in ["bulk", "k", "-0"] {
-        let list = listing(s, &admin, &format!("&q={q}")).await;
+        let list = s.listing(&admin, &format!("&q={q}")).await;
         assert_eq!(list["counts"]["capped"], true, "{q}");
         let found = names(&list);
         assert_eq!(found.len(), 100, "{q}");
@@ -167,7 +158,7 @@ async fn a_sparse_short_search_pages_past_its_stretches(env: Env) {
     let mut short_page_with_more = false;
     let mut cursor = String::new();
     for _ in 0..20 {
-        let list = listing(s, &admin, &format!("&q=zq{cursor}")).await;
+        let list = s.listing(&admin, &format!("&q=zq{cursor}")).await;
         let page = names(&list);
         let next = list["next_cursor"].as_str().map(str::to_string);
         short_page_with_more |= page.len() < 100 && next.is_some();
@@ -217,14 +208,13 @@ async fn an_active_token_past_its_week_is_swept_before_a_status_listing(env: Env
     // Written as they were five days ago: all three active then.
     seed(&env.db.url, TA, &tokens, now - 5 * DAY).await;
     for sort in ["name", "created_at", "last_used_at"] {
-        let inactive = listing(
-            s,
-            &admin,
-            &format!("&status=inactive&sort={sort}&order=asc"),
-        )
-        .await;
+        let inactive = s
+            .listing(&admin, &format!("&status=inactive&sort={sort}&order=asc"))
+            .await;
         assert_eq!(names(&inactive), ["old-1", "old-2"], "{sort}");
-        let active = listing(s, &admin, &format!("&status=active&sort={sort}")).await;
+        let active = s
+            .listing(&admin, &format!("&status=active&sort={sort}"))
+            .await;
         assert_eq!(names(&active), ["new"], "{sort}");
         assert_eq!(
             active["counts"],

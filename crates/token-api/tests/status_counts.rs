@@ -6,22 +6,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Env, TA, TestServer};
+use common::{Env, TA};
 use serde_json::{Value, json};
 use token_api::store::TokenKind;
 use token_wire::Role::*;
 
 const TB: &str = "tenant-b";
 const DAY: Duration = Duration::from_secs(24 * 3600);
-
-/// The list answer for `query` (after `/api/v1/tokens?limit=100`).
-async fn listing(s: &TestServer, bearer: &str, query: &str) -> Value {
-    let (status, list) = s
-        .get(bearer, &format!("/api/v1/tokens?limit=100{query}"))
-        .await;
-    assert_eq!(status, 200, "{list}");
-    list
-}
 
 /// `{generated, active, inactive, total, capped}` as the contract spells it.
 fn counts(generated: u64, active: u64, inactive: u64) -> Value {
@@ -64,7 +55,7 @@ async fn counts_follow_visibility_owner_and_search(env: Env) {
     );
 
     // A non-admin counts only their own live API tokens; the counts agree with the rows.
-    let own = listing(s, &reader, "").await;
+    let own = s.listing(&reader, "").await;
     assert_eq!(own["counts"], counts(1, 1, 1));
     assert_eq!(own["total"], 3);
     for status in ["generated", "active", "inactive"] {
@@ -83,7 +74,7 @@ async fn counts_follow_visibility_owner_and_search(env: Env) {
         (&admin, "&q=r-&owner=reader", (1, 1, 1)),
         (&reader, "&q=a-", (0, 0, 0)),
     ] {
-        let list = listing(s, bearer, query).await;
+        let list = s.listing(bearer, query).await;
         assert_eq!(
             list["counts"],
             counts(generated, active, inactive),
@@ -93,7 +84,7 @@ async fn counts_follow_visibility_owner_and_search(env: Env) {
 
     // The status filter narrows the rows and the total, never the counts.
     for (status, total) in [("generated", 2), ("active", 2), ("inactive", 1)] {
-        let list = listing(s, &admin, &format!("&status={status}")).await;
+        let list = s.listing(&admin, &format!("&status={status}")).await;
         assert_eq!(list["counts"], counts(2, 2, 1), "{status}");
         assert_eq!(list["total"], total, "{status}");
         assert_eq!(listed(&list, status), total, "{status}");
@@ -122,13 +113,13 @@ async fn a_token_moves_between_counts_at_the_seven_day_boundary(env: Env) {
     let s = &env.server;
     let user = env.idp.access_token(TA, "u", &[SecurityReader]);
     let (_, value) = s.create(&user, "ci").await;
-    assert_eq!(listing(s, &user, "").await["counts"], counts(1, 0, 0));
+    assert_eq!(s.listing(&user, "").await["counts"], counts(1, 0, 0));
     assert_eq!(s.use_api_token(&value, false).await.0, 200);
-    assert_eq!(listing(s, &user, "").await["counts"], counts(0, 1, 0));
+    assert_eq!(s.listing(&user, "").await["counts"], counts(0, 1, 0));
     s.clock.advance(7 * DAY - Duration::from_secs(60));
-    assert_eq!(listing(s, &user, "").await["counts"], counts(0, 1, 0));
+    assert_eq!(s.listing(&user, "").await["counts"], counts(0, 1, 0));
     s.clock.advance(Duration::from_secs(120));
-    let list = listing(s, &user, "").await;
+    let list = s.listing(&user, "").await;
     assert_eq!(list["counts"], counts(0, 0, 1));
     assert_eq!(
         list["items"][0]["status"], "inactive",

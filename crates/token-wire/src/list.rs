@@ -159,6 +159,12 @@ impl ListParams {
     /// Whether `token` passes the `status`, `q` and `owner` filters, as the server filters:
     /// `q` is a substring of the name, both lower-cased.
     pub fn matches(&self, token: &Token) -> bool {
+        self.matches_with(token, str::to_lowercase)
+    }
+
+    /// [`ListParams::matches`] with the given full-Unicode lower-casing: the SPA passes the
+    /// browser's, so its bundle carries no lower-casing tables.
+    pub fn matches_with(&self, token: &Token, lowercase: impl Fn(&str) -> String) -> bool {
         self.status.is_none_or(|s| s == token.status)
             && self
                 .owner
@@ -166,7 +172,7 @@ impl ListParams {
                 .is_none_or(|o| o.is_empty() || o == token.owner.id)
             && self
                 .search()
-                .is_none_or(|q| token.name.to_lowercase().contains(&q.to_lowercase()))
+                .is_none_or(|q| lowercase(&token.name).contains(&lowercase(q)))
     }
 
     /// Whose tokens `caller_id` lists (the visibility rule): a full admin sees `owner`'s, or

@@ -219,6 +219,17 @@ fn matches_filters_by_status_owner_and_name_substring() {
 }
 
 #[test]
+fn matches_with_lower_cases_by_the_function_given() {
+    let summer = token("été", "u1", TokenStatus::Active);
+    let search = ListParams {
+        q: Some("ÉTÉ".into()),
+        ..ListParams::default()
+    };
+    assert!(search.matches_with(&summer, str::to_lowercase));
+    assert!(!search.matches_with(&summer, str::to_ascii_lowercase));
+}
+
+#[test]
 fn only_full_admins_see_other_owners() {
     let asking = |owner: Option<&str>| ListParams {
         owner: owner.map(Into::into),

@@ -11,6 +11,7 @@ use api_tokens_portal::config::CacheLocation;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use leptos::prelude::GetUntracked as _;
+use serde_json::json;
 use sha2::Digest as _;
 use token_wire::Role;
 use wasm_bindgen_test::*;
@@ -31,6 +32,26 @@ async fn sign_in_leaves_for_the_provider_with_pkce_state_and_nonce() {
 
     let url = visited.borrow()[0].clone();
     assert!(url.starts_with(&format!("{ISSUER}/auth?")), "{url}");
+    let names: Vec<String> = oauth2::url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .map(|(name, _)| name.into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "response_type",
+            "client_id",
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+            "redirect_uri",
+            "scope",
+            "nonce",
+            "login_hint"
+        ],
+        "oauth2's parameters, in its order, then nonce and login_hint"
+    );
     let q = query(&url);
     assert_eq!(q["response_type"], "code");
     assert_eq!(q["client_id"], CLIENT_ID);
@@ -58,6 +79,31 @@ async fn sign_in_leaves_for_the_provider_with_pkce_state_and_nonce() {
         q["code_challenge"],
         URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(request.pkce_verifier.as_bytes()))
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_malformed_authorization_endpoint_or_redirect_uri_is_a_protocol_error() {
+    let (fake, auth, visited) = afresh(CacheLocation::Memory);
+    let discovery = json!({
+        "issuer": ISSUER, "authorization_endpoint": "/auth", "token_endpoint": format!("{ISSUER}/token"),
+    });
+    let kept = format!("{DISCOVERY_PREFIX}{ISSUER}");
+    SessionStore::SessionStorage.set(&kept, &discovery.to_string());
+    assert!(matches!(
+        auth.sign_in("/", None).await,
+        Err(AuthError::Protocol(m)) if m.contains("authorization_endpoint")
+    ));
+
+    SessionStore::SessionStorage.remove(&kept);
+    let mut bad_redirect = config(CacheLocation::Memory);
+    bad_redirect.redirect_uri = "https://[portal.test/auth/callback".into();
+    let auth_bad = Auth::with_transport(bad_redirect, fake.transport(), |_| {});
+    assert!(matches!(
+        auth_bad.sign_in("/", None).await,
+        Err(AuthError::Protocol(m)) if m.contains("redirect_uri")
+    ));
+    assert!(visited.borrow().is_empty(), "no navigation");
+    assert!(session_keys(pending::PREFIX).is_empty(), "no request kept");
 }
 
 #[wasm_bindgen_test]

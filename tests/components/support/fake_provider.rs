@@ -5,13 +5,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use api_tokens_portal::auth::provider::{HttpError, Transport};
+use api_tokens_portal::auth::provider::{HttpError, HttpRequest, HttpResponse, Method, Transport};
 use api_tokens_portal::auth::{Auth, now_ms};
 use api_tokens_portal::config::{CacheLocation, RuntimeConfig};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oauth2::url::Url;
-use oauth2::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
@@ -132,8 +131,16 @@ impl Fake {
     }
 
     async fn answer(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let path = request.uri().path().to_string();
+        let path = Url::parse(&request.url).unwrap().path().to_string();
+        let header = |name: &str| {
+            let mut named = request.headers.iter();
+            named
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| *v)
+        };
+        assert_eq!(header("accept"), Some("application/json"));
         if path == "/.well-known/openid-configuration" {
+            assert_eq!(request.method, Method::Get);
             *self.discoveries.borrow_mut() += 1;
             return Ok(respond(
                 200,
@@ -145,8 +152,12 @@ impl Fake {
                 }),
             ));
         }
-        assert_eq!(path, "/token");
-        let form: Form = oauth2::url::form_urlencoded::parse(request.body())
+        assert_eq!((request.method, path.as_str()), (Method::Post, "/token"));
+        assert_eq!(
+            header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        let form: Form = oauth2::url::form_urlencoded::parse(request.body.as_bytes())
             .into_owned()
             .collect();
         self.token_requests.borrow_mut().push(form.clone());
@@ -169,7 +180,7 @@ impl Fake {
             "a public client sends no secret"
         );
         assert!(
-            request.headers().get("authorization").is_none(),
+            header("authorization").is_none(),
             "no basic auth for a public client"
         );
         let nonce = match form["grant_type"].as_str() {
@@ -223,11 +234,10 @@ impl Fake {
 }
 
 fn respond(status: u16, body: Value) -> HttpResponse {
-    oauth2::http::Response::builder()
-        .status(status)
-        .header("Content-Type", "application/json")
-        .body(body.to_string().into_bytes())
-        .unwrap()
+    HttpResponse {
+        status,
+        body: body.to_string(),
+    }
 }
 
 /// An [`Auth`] over `fake` whose navigations are recorded instead of followed.

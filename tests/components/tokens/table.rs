@@ -35,6 +35,16 @@ async fn table_shows_rows_never_and_read_only() {
     );
     assert_eq!(time.get_attribute("datetime").as_deref(), Some(NOW));
     assert_eq!(text(&time), local_time(NOW));
+    assert_eq!(
+        local_time(NOW),
+        to_locale_string(NOW),
+        "as the browser formats it"
+    );
+    assert_eq!(
+        local_time("not a time"),
+        "not a time",
+        "unparsable input as it is"
+    );
     assert_ne!(text(&time), NOW, "shown in the browser's locale");
 
     assert!(
@@ -170,4 +180,16 @@ async fn empty_state_invites_generating_the_first_token() {
     click_and_settle(&by_id(root, "done-button")).await;
     assert_eq!(row_names(root), vec!["first"]);
     assert!(find(root, "[data-testid=empty-state]").is_none());
+}
+
+/// What `Date.prototype.toLocaleString` gives for `iso` in the browser's language, medium
+/// date and short time: what the table's one cached formatter must agree with.
+fn to_locale_string(iso: &str) -> String {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into()).unwrap();
+    js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into()).unwrap();
+    let language = web_sys::window().unwrap().navigator().language().unwrap();
+    js_sys::Date::new(&iso.into())
+        .to_locale_string(&language, &options)
+        .into()
 }

@@ -82,6 +82,15 @@ impl TestServer {
         call(self.http.get(self.url(path)).bearer_auth(bearer)).await
     }
 
+    /// The list answer for `query` (after `/api/v1/tokens?limit=100`), which must be 200.
+    pub async fn listing(&self, bearer: &str, query: &str) -> Value {
+        let (status, list) = self
+            .get(bearer, &format!("/api/v1/tokens?limit=100{query}"))
+            .await;
+        assert_eq!(status, 200, "{list}");
+        list
+    }
+
     /// POST of `body` as JSON with a bearer access token.
     pub async fn post(&self, bearer: &str, path: &str, body: Value) -> (u16, Value) {
         call(
