@@ -6,10 +6,14 @@ pub mod status;
 
 use leptos::prelude::*;
 
-use crate::auth::Auth;
+use token_wire::DEFAULT_PAGE_SIZE;
+
+use crate::api::{http_api, provide_token_api, use_token_api};
+use crate::auth::{Auth, current_path};
 use crate::frame::Frame;
 use crate::pages::{ApiTokensPage, NotFound, SettingsPage};
 use crate::spawned::spawned;
+use crate::tokens::Prefetched;
 use crate::ui::Busy;
 use routes::{Route, use_route};
 use start::{Start, start};
@@ -31,11 +35,17 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The signed-in portal; [`Auth`] is in context from here down.
+/// The signed-in portal; [`Auth`] and the API layer are in context from here down.
 #[component]
 fn Portal(auth: Auth) -> impl IntoView {
     provide_context(auth.clone());
+    provide_token_api(http_api());
     let account = auth.account();
+    // The API tokens screen's first answers are asked for now, before the frame is built.
+    let may_call = account.with_untracked(|a| a.as_ref().is_some_and(|a| !a.roles.is_empty()));
+    if may_call && routes::resolve(&current_path()).0 == Route::ApiTokens {
+        Prefetched::provide(use_token_api(), DEFAULT_PAGE_SIZE);
+    }
     let has_role = Memo::new(move |_| account.with(|a| a.as_ref().map(|a| !a.roles.is_empty())));
     move || match has_role.get() {
         Some(true) => view! { <Routed /> }.into_any(),

@@ -1,10 +1,11 @@
 //! The API tokens screen: toolbar, table, and the generate and revoke dialogs.
 //!
 //! [`TokensScreen`] asks `/api/v1/me` who is signed in and, at the same time, for the first
-//! page of tokens, then shows [`TokensView`]. All calls go through the
+//! page of tokens (or takes these answers from [`Prefetched`]), then shows [`TokensView`]. All calls go through the
 //! [`TokenApi`](crate::api::TokenApi) in the context, so tests mount the screen with a fake.
 
 mod generate;
+mod prefetch;
 mod revoke;
 mod state;
 mod table;
@@ -19,7 +20,8 @@ use crate::spawned::{refill, spawned};
 use crate::ui::{KeyIcon, PlusIcon};
 pub use generate::GenerateDialog;
 pub use revoke::RevokeDialog;
-pub use state::{FirstPage, Load, TokensState};
+pub use prefetch::{FirstAnswers, FirstPage, Prefetched};
+pub use state::{Load, TokensState};
 pub use table::{TokenTable, local_time};
 pub use toolbar::{OwnerFilter, SearchBox, StatusFilter};
 
@@ -37,15 +39,15 @@ pub fn TokensScreen(
 ) -> impl IntoView {
     let api = use_token_api();
     let shared_me = use_context::<MeContext>();
-    // The first page does not depend on who is signed in: both calls start together.
-    let first_page = StoredValue::new_local(FirstPage::prefetch(api, page_size));
-    let me = spawned(api.get().me());
-    // Builds the date formatter (the browser loads its locale data: tens of ms) while both
-    // answers are on their way, instead of after they came.
-    leptos::task::spawn_local(async { table::prepare_local_time() });
+    // The first page does not depend on who is signed in: both calls start together, unless
+    // the portal asked for them already.
+    let first = Prefetched::take(page_size).unwrap_or_else(|| FirstAnswers::ask(api, page_size));
+    let first_page = StoredValue::new_local(first.page);
+    let me = spawned(first.me);
     let retry = Callback::new(move |()| {
-        first_page.set_value(FirstPage::prefetch(api, page_size));
-        refill(me, api.get().me());
+        let again = FirstAnswers::ask(api, page_size);
+        first_page.set_value(again.page);
+        refill(me, again.me);
     });
     Effect::new(move || {
         if let (Some(shared), Some(Ok(me))) = (shared_me, me.get()) {

@@ -2,14 +2,13 @@
 
 use std::time::Duration;
 
-use futures::FutureExt as _;
-use futures::future::Shared;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use token_wire::{
     ListParams, Me, Owner, SortKey, SortOrder, StatusCounts, Token, TokenList, TokenStatus,
 };
 
+use super::FirstPage;
 use crate::api::{ApiContext, ApiError, ApiFuture};
 
 /// Where a load stands.
@@ -22,27 +21,6 @@ pub enum Load {
 
 /// How long typing pauses before the search is sent.
 pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);
-
-/// The first page of the list without filters, asked for before the screen knows who is
-/// signed in (together with `/api/v1/me`, which it does not depend on).
-#[derive(Clone)]
-pub struct FirstPage {
-    params: ListParams,
-    answer: Shared<ApiFuture<TokenList>>,
-}
-
-impl FirstPage {
-    /// Asks for the first `page_size` tokens, without filters, now.
-    pub fn prefetch(api: ApiContext, page_size: u32) -> FirstPage {
-        let params = ListParams {
-            limit: page_size,
-            ..ListParams::default()
-        };
-        let answer = api.get().list(&params).shared();
-        spawn_local(answer.clone().map(drop));
-        FirstPage { params, answer }
-    }
-}
 
 /// Signals of the screen; `Copy`, so components and callbacks share it freely.
 #[derive(Clone, Copy)]

@@ -157,7 +157,8 @@ fn LocalTime(iso: String) -> impl IntoView {
 thread_local! {
     /// The browser's `Intl.DateTimeFormat` for the times in the table, made once: a
     /// `toLocaleString` with options builds a new one per call (~1 ms each, the largest cost of
-    /// painting 50 rows).
+    /// painting 50 rows). The first one a page makes loads the locale data (30–50 ms):
+    /// `index.html` makes one while the app downloads.
     static DATE_FORMAT: js_sys::Function = {
         let options = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
@@ -168,11 +169,6 @@ thread_local! {
             .unwrap_or_else(|| "en-US".into());
         js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&locale.into()), &options).format()
     };
-}
-
-/// Builds the formatter [`local_time`] uses, if it is not built yet.
-pub fn prepare_local_time() {
-    DATE_FORMAT.with(|_| ());
 }
 
 /// Formats an RFC 3339 time in the browser's locale ("25 Nov 2025, 14:03"); unparsable
