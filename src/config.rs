@@ -102,8 +102,11 @@ impl RuntimeConfig {
         Ok(config)
     }
 
-    /// Loads [`CONFIG_URL`] from the app's origin.
+    /// Loads [`CONFIG_URL`] from the app's origin (as the page read it, when it did).
     pub async fn load() -> Result<Self, ConfigError> {
+        if let Some(text) = crate::early::config_text().await {
+            return Self::parse(&text);
+        }
         let response = gloo_net::http::Request::get(CONFIG_URL)
             .cache(web_sys::RequestCache::NoStore)
             .send()

@@ -7,6 +7,7 @@
 //! | [`app`] | start-up and sign-in pages, then the routes |
 //! | [`auth`] | sign-in state: redirect, OAuth token cache, renewal (no views) |
 //! | [`config`] | `/config.json` |
+//! | [`early`] | calls `index.html` made before the app started |
 //! | [`api`] | the token API: trait, HTTP client, errors, Leptos context |
 //! | [`frame`] | top bar, help menu, left navigation and the frame's state |
 //! | [`json`] | JSON through the browser's `JSON.parse`/`JSON.stringify` |
@@ -21,6 +22,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod early;
 pub mod frame;
 pub mod json;
 pub mod pages;

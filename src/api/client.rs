@@ -8,6 +8,7 @@ use token_wire::{CreateToken, CreatedToken, ListParams, Me, Problem, TokenList};
 
 use super::wire::{self, FromJson};
 use super::{ApiError, ApiFuture, TokenApi};
+use crate::early;
 
 /// Where [`HttpApi`] gets the bearer credential: the sign-in layer.
 pub trait AccessTokenSource {
@@ -40,7 +41,8 @@ impl HttpApi {
 }
 
 impl HttpInner {
-    /// Sends one call with the access token; after a 401, renews it and retries once.
+    /// Sends one call with the access token (or takes the page's answer to the same `GET`,
+    /// see [`early`]); after a 401, renews the token and retries once.
     async fn send(
         &self,
         method: Method,
@@ -48,8 +50,17 @@ impl HttpInner {
         body: Option<&CreateToken>,
     ) -> Result<Response, ApiError> {
         let url = format!("{}{path}", self.base_url);
-        let access_token = self.access_tokens.access_token().await?;
-        let response = self.send_with(&method, &url, body, &access_token).await?;
+        let early = match method {
+            Method::GET => early::answer(path).await.and_then(Result::ok),
+            _ => None,
+        };
+        let response = match early {
+            Some(answer) => Response::from(answer),
+            None => {
+                let access_token = self.access_tokens.access_token().await?;
+                self.send_with(&method, &url, body, &access_token).await?
+            }
+        };
         let response = if response.status() == 401 {
             let access_token = self.access_tokens.renew_after_unauthorized().await?;
             self.send_with(&method, &url, body, &access_token).await?

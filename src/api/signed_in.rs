@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use super::{AccessTokenSource, ApiError, ApiFuture, HttpApi, TokenApi};
-use crate::auth::{Auth, AuthError, use_auth};
+use crate::auth::{Auth, AuthError, now_ms, use_auth};
 
 impl AccessTokenSource for Auth {
     fn access_token(&self) -> ApiFuture<String> {
@@ -25,9 +25,11 @@ fn from_auth(error: AuthError) -> ApiError {
 }
 
 /// The real API for the signed-in user: [`HttpApi`] over the [`Auth`] in the context, at the
-/// configured `api_base_url`.
+/// configured `api_base_url`, taking the page's early calls made with the same access token.
 pub fn http_api() -> Rc<dyn TokenApi> {
     let auth = use_auth();
     let base_url = auth.config().api_base_url.clone();
+    let tokens = auth.cached_oauth_tokens();
+    crate::early::keep_calls_made_with(&base_url, tokens.as_ref(), now_ms());
     Rc::new(HttpApi::new(base_url, Rc::new(auth)))
 }

@@ -21,6 +21,7 @@ pub async fn start() -> Start {
         Ok(config) => config,
         Err(e) => return Start::ConfigFailed(e.to_string()),
     };
+    crate::early::remember_api_base_url(&config.api_base_url);
     let auth = Auth::new(config);
     let href = web_sys::window()
         .and_then(|w| w.location().href().ok())

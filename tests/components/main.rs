@@ -3,6 +3,7 @@
 //! by every test, and the bundle is built and loaded once.
 
 mod api;
+mod early;
 mod frame;
 mod sign_in;
 mod support;

@@ -1,7 +1,8 @@
 //! Start-up without waterfalls, read from the browser's resource timing: `config.json` is
-//! preloaded with the page and fetched once, the discovery document is read once per tab
-//! session, the API tokens screen asks for `/api/v1/me` and the first page together, and
-//! the status counts come with that page (no `limit=1` calls).
+//! read by the page and fetched once, the discovery document is read once per tab session,
+//! the API tokens screen asks for `/api/v1/me` and the first page together — on a reload with
+//! a fresh access token, the page asks for them while the app downloads and the app takes
+//! those answers — and the status counts come with that page (no `limit=1` calls).
 
 use e2e::session::edit_cached_tokens;
 use e2e::tokens_screen::wait_loaded;
@@ -52,8 +53,8 @@ fn one<'a>(requests: &'a [Request], part: &str) -> &'a Request {
     }
 }
 
-/// Checks the screen's own requests: `config.json` once (the preload is used), `/me` and the
-/// first page together, and no count calls.
+/// Checks the screen's own requests: `config.json` once (the page's read is used), `/me` and
+/// the first page together, and no count calls.
 fn check_screen_requests(requests: &[Request]) {
     one(requests, "/config.json");
     let me = one(requests, "/api/v1/me");
@@ -66,6 +67,14 @@ fn check_screen_requests(requests: &[Request]) {
         !list.url.contains("status="),
         "the counts need no call per status"
     );
+}
+
+/// Whether the page asked for the screen's first answers before the app started
+/// (`index.html`), and the app took every one of them.
+async fn early_answers_taken(browser: &Browser) -> bool {
+    let script = "const early = window.portalEarly;
+        return !!early && !!early.base && Object.keys(early.calls).length === 0;";
+    browser.client.execute(script, vec![]).await.unwrap() == Value::Bool(true)
 }
 
 async fn reload(browser: &Browser) -> Vec<Request> {
@@ -86,6 +95,10 @@ async fn the_screen_loads_without_waterfalls() {
     let answer = requests(&browser).await;
     check_screen_requests(&answer);
     assert!(
+        !early_answers_taken(&browser).await,
+        "nothing to ask with yet"
+    );
+    assert!(
         to(&answer, "openid-configuration").is_empty(),
         "{answer:#?}"
     );
@@ -93,16 +106,22 @@ async fn the_screen_loads_without_waterfalls() {
     let redeem = one(&answer, &token_endpoint);
     assert!(redeem.end <= one(&answer, "/api/v1/me").start);
 
-    // A reload with a fresh access token asks the provider nothing.
+    // A reload with a fresh access token asks the provider nothing; the page asks for the
+    // screen's first answers while the app downloads, and the app takes them.
     let fresh = reload(&browser).await;
     check_screen_requests(&fresh);
     assert!(to(&fresh, &stack.issuer).is_empty(), "{fresh:#?}");
+    assert!(early_answers_taken(&browser).await);
 
     // With an access token due for renewal: one refresh, still no discovery.
     edit_cached_tokens(&browser, |t| t["renew_at_ms"] = Value::from(0)).await;
     let renewed = reload(&browser).await;
     check_screen_requests(&renewed);
     assert!(to(&renewed, "openid-configuration").is_empty());
+    assert!(
+        !early_answers_taken(&browser).await,
+        "the page asks nothing with a token due for renewal"
+    );
     let refresh = one(&renewed, &token_endpoint);
     assert!(refresh.end <= one(&renewed, "/api/v1/me").start);
     assert!(refresh.end <= one(&renewed, "/api/v1/tokens?").start);

@@ -3,9 +3,9 @@
 
 use std::rc::Rc;
 
-use api_tokens_portal::api::{ApiError, provide_token_api};
+use api_tokens_portal::api::{ApiError, provide_token_api, use_token_api};
 use api_tokens_portal::frame::{portal_url, provide_me};
-use api_tokens_portal::tokens::TokensScreen;
+use api_tokens_portal::tokens::{Prefetched, TokensScreen};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -118,6 +118,46 @@ async fn the_screen_shares_who_is_signed_in_with_the_frame() {
     assert_eq!(
         url.get_untracked(),
         Some(Some("https://contoso.eu.portal.example.net".to_string()))
+    );
+    drop(view);
+}
+
+#[wasm_bindgen_test]
+async fn the_screen_takes_the_answers_asked_for_above_it() {
+    let me = reader();
+    let api = FakeApi::new(me.clone(), reader_tokens(&me));
+    let view = mount_scoped({
+        let api = api.clone();
+        move || {
+            provide_token_api(Rc::new(api));
+            Prefetched::provide(use_token_api(), 50);
+            view! { <TokensScreen page_size=50 /> }
+        }
+    });
+    settle().await;
+    assert_eq!(row_names(&view.root).len(), 3);
+    assert_eq!(
+        api.lists().len(),
+        1,
+        "the screen asked for no page of its own"
+    );
+    drop(view);
+
+    let api = FakeApi::new(me.clone(), reader_tokens(&me));
+    let view = mount_scoped({
+        let api = api.clone();
+        move || {
+            provide_token_api(Rc::new(api));
+            Prefetched::provide(use_token_api(), 50);
+            view! { <TokensScreen page_size=2 /> }
+        }
+    });
+    settle().await;
+    assert_eq!(row_names(&view.root).len(), 2, "pages of its own size");
+    assert_eq!(
+        api.lists().len(),
+        2,
+        "answers for another page size are not taken"
     );
     drop(view);
 }
