@@ -107,18 +107,20 @@ impl RuntimeConfig {
         if let Some(text) = crate::early::config_text().await {
             return Self::parse(&text);
         }
-        let response = gloo_net::http::Request::get(CONFIG_URL)
-            .cache(web_sys::RequestCache::NoStore)
-            .send()
+        let request = crate::fetch::Request {
+            method: "GET",
+            url: CONFIG_URL,
+            headers: &[],
+            body: None,
+            no_store: true,
+        };
+        let answer = crate::fetch::send(request)
             .await
             .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
-        if !response.ok() {
-            return Err(ConfigError::Status(response.status()));
+        if !answer.ok() {
+            return Err(ConfigError::Status(answer.status));
         }
-        let text = response
-            .text()
-            .await
-            .map_err(|e| ConfigError::Unreachable(e.to_string()))?;
+        let text = answer.text;
         Self::parse(&text)
     }
 }

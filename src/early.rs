@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::auth::cache::OAuthTokens;
 use crate::auth::session_store::SessionStore;
+use crate::fetch::{self, Answer};
 
 /// Where the API base URL of this tab's configuration is remembered for the page.
 const API_BASE_URL_KEY: &str = "portal.api_base_url";
@@ -64,12 +65,12 @@ pub fn keep_calls_made_with(api_base_url: &str, tokens: Option<&OAuthTokens>, no
     }
 }
 
-/// The page's answer to `GET path`, once.
-pub async fn answer(path: &str) -> Option<Result<web_sys::Response, JsValue>> {
+/// The page's answer to `GET path`, once; `None` when there is none or it did not come.
+pub async fn answer(path: &str) -> Option<Answer> {
     let calls = Reflect::get(&early()?.into(), &"calls".into()).ok()?;
     if !calls.is_object() {
         return None;
     }
-    let promise = take(&calls, path)?;
-    Some(JsFuture::from(promise).await.map(JsCast::unchecked_into))
+    let response = JsFuture::from(take(&calls, path)?).await.ok()?;
+    fetch::read(response.unchecked_into()).await.ok()
 }

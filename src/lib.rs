@@ -8,6 +8,7 @@
 //! | [`auth`] | sign-in state: redirect, OAuth token cache, renewal (no views) |
 //! | [`config`] | `/config.json` |
 //! | [`early`] | calls `index.html` made before the app started |
+//! | [`fetch`] | the browser's `fetch` |
 //! | [`api`] | the token API: trait, HTTP client, errors, Leptos context |
 //! | [`frame`] | top bar, help menu, left navigation and the frame's state |
 //! | [`json`] | JSON through the browser's `JSON.parse`/`JSON.stringify` |
@@ -23,6 +24,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod early;
+pub mod fetch;
 pub mod frame;
 pub mod json;
 pub mod pages;

@@ -2,13 +2,13 @@
 
 use std::rc::Rc;
 
-use gloo_net::http::{Method, RequestBuilder, Response};
 use token_wire::query::encode_component;
 use token_wire::{CreateToken, CreatedToken, ListParams, Me, Problem, TokenList};
 
 use super::wire::{self, FromJson};
 use super::{ApiError, ApiFuture, TokenApi};
 use crate::early;
+use crate::fetch::{self, Answer};
 
 /// Where [`HttpApi`] gets the bearer credential: the sign-in layer.
 pub trait AccessTokenSource {
@@ -45,84 +45,80 @@ impl HttpInner {
     /// see [`early`]); after a 401, renews the token and retries once.
     async fn send(
         &self,
-        method: Method,
+        method: &str,
         path: &str,
         body: Option<&CreateToken>,
-    ) -> Result<Response, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let url = format!("{}{path}", self.base_url);
+        let body = body.map(wire::create_token);
         let early = match method {
-            Method::GET => early::answer(path).await.and_then(Result::ok),
+            "GET" => early::answer(path).await,
             _ => None,
         };
-        let response = match early {
-            Some(answer) => Response::from(answer),
+        let answer = match early {
+            Some(answer) => answer,
             None => {
                 let access_token = self.access_tokens.access_token().await?;
-                self.send_with(&method, &url, body, &access_token).await?
+                send_with(method, &url, body.as_deref(), &access_token).await?
             }
         };
-        let response = if response.status() == 401 {
+        let answer = if answer.status == 401 {
             let access_token = self.access_tokens.renew_after_unauthorized().await?;
-            self.send_with(&method, &url, body, &access_token).await?
+            send_with(method, &url, body.as_deref(), &access_token).await?
         } else {
-            response
+            answer
         };
-        if response.ok() {
-            Ok(response)
+        if answer.ok() {
+            Ok(answer)
         } else {
-            Err(error_of(response).await)
+            let problem = wire::parse::<Problem>(&answer.text).ok();
+            Err(ApiError::from_problem(
+                answer.status,
+                problem,
+                answer.retry_after.as_deref(),
+            ))
         }
-    }
-
-    async fn send_with(
-        &self,
-        method: &Method,
-        url: &str,
-        body: Option<&CreateToken>,
-        access_token: &str,
-    ) -> Result<Response, ApiError> {
-        let builder = RequestBuilder::new(url)
-            .method(method.clone())
-            .header("Accept", "application/json, application/problem+json")
-            .header("Authorization", &format!("Bearer {access_token}"));
-        let request = match body {
-            Some(body) => builder
-                .header("Content-Type", "application/json")
-                .body(wire::create_token(body)),
-            None => builder.build(),
-        }
-        .map_err(|_| ApiError::Network)?;
-        request.send().await.map_err(|_| ApiError::Network)
-    }
-
-    async fn json<T: FromJson>(response: Response) -> Result<T, ApiError> {
-        let text = response.text().await.map_err(|_| ApiError::Network)?;
-        wire::parse(&text).map_err(|e| ApiError::Server(format!("unexpected answer ({e})")))
     }
 }
 
-async fn error_of(response: Response) -> ApiError {
-    let status = response.status();
-    let retry_after = response.headers().get("retry-after");
-    let problem = match response.text().await {
-        Ok(text) => wire::parse::<Problem>(&text).ok(),
-        Err(_) => None,
+async fn send_with(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    access_token: &str,
+) -> Result<Answer, ApiError> {
+    let authorization = format!("Bearer {access_token}");
+    let mut headers = vec![
+        ("Accept", "application/json, application/problem+json"),
+        ("Authorization", authorization.as_str()),
+    ];
+    if body.is_some() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    let request = fetch::Request {
+        method,
+        url,
+        headers: &headers,
+        body,
+        no_store: false,
     };
-    ApiError::from_problem(status, problem, retry_after.as_deref())
+    fetch::send(request).await.map_err(|_| ApiError::Network)
+}
+
+fn json<T: FromJson>(answer: Answer) -> Result<T, ApiError> {
+    wire::parse(&answer.text).map_err(|e| ApiError::Server(format!("unexpected answer ({e})")))
 }
 
 impl TokenApi for HttpApi {
     fn me(&self) -> ApiFuture<Me> {
         let inner = self.0.clone();
-        Box::pin(async move {
-            HttpInner::json(inner.send(Method::GET, "/api/v1/me", None).await?).await
-        })
+        Box::pin(async move { json(inner.send("GET", "/api/v1/me", None).await?) })
     }
 
     fn list(&self, params: &ListParams) -> ApiFuture<TokenList> {
         let inner = self.0.clone();
         let path = format!("/api/v1/tokens?{}", params.to_query_string());
-        Box::pin(async move { HttpInner::json(inner.send(Method::GET, &path, None).await?).await })
+        Box::pin(async move { json(inner.send("GET", &path, None).await?) })
     }
 
     fn create(&self, name: &str) -> ApiFuture<CreatedToken> {
@@ -130,20 +126,13 @@ impl TokenApi for HttpApi {
         let body = CreateToken {
             name: name.to_string(),
         };
-        Box::pin(async move {
-            HttpInner::json(
-                inner
-                    .send(Method::POST, "/api/v1/tokens", Some(&body))
-                    .await?,
-            )
-            .await
-        })
+        Box::pin(async move { json(inner.send("POST", "/api/v1/tokens", Some(&body)).await?) })
     }
 
     fn revoke(&self, id: &str) -> ApiFuture<()> {
         let inner = self.0.clone();
         let mut path = String::from("/api/v1/tokens/");
         encode_component(id, &mut path);
-        Box::pin(async move { inner.send(Method::DELETE, &path, None).await.map(|_| ()) })
+        Box::pin(async move { inner.send("DELETE", &path, None).await.map(|_| ()) })
     }
 }

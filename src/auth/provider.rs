@@ -72,7 +72,7 @@ impl Transport {
         Transport(Rc::new(f))
     }
 
-    /// The browser's `fetch` through gloo-net.
+    /// The browser's `fetch`.
     pub fn browser() -> Transport {
         Transport::new(|request| Box::pin(fetch(request)))
     }
@@ -84,24 +84,21 @@ impl Transport {
 }
 
 async fn fetch(request: HttpRequest) -> Result<HttpResponse, HttpError> {
-    use gloo_net::http::Request;
-    let err = |e: gloo_net::Error| HttpError(e.to_string());
-    let mut builder = match request.method {
-        Method::Get => Request::get(&request.url),
-        Method::Post => Request::post(&request.url),
-    };
-    for (name, value) in request.headers {
-        builder = builder.header(name, value);
-    }
-    let sent = if request.body.is_empty() {
-        builder.build().map_err(err)?
-    } else {
-        builder.body(request.body).map_err(err)?
-    };
-    let response = sent.send().await.map_err(err)?;
+    let answer = crate::fetch::send(crate::fetch::Request {
+        method: match request.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        },
+        url: &request.url,
+        headers: &request.headers,
+        body: Some(request.body.as_str()).filter(|b| !b.is_empty()),
+        no_store: false,
+    })
+    .await
+    .map_err(|e| HttpError(e.to_string()))?;
     Ok(HttpResponse {
-        status: response.status(),
-        body: response.text().await.map_err(err)?,
+        status: answer.status,
+        body: answer.text,
     })
 }
 
