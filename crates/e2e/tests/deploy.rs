@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use e2e::token_api::list_alerts_at;
-use e2e::tokens_screen::{cell, generate_and_close, row, wait_loaded};
+use e2e::tokens_screen::{generate_and_close, revoke, status_after_reload, wait_loaded};
 use e2e::{API_TOKENS_PATH, Browser};
 use stack::{Deployed, Deployment};
 
@@ -210,11 +210,8 @@ async fn tokens_survive_an_instance_stopping_behind_nginx() {
 
     // The list still has the token, used (the stopped instance wrote its last-used times as
     // it exited); writes go on through the other instance.
-    browser.client.refresh().await.unwrap();
-    wait_loaded(&browser).await;
-    browser.wait_for(&row("behind nginx")).await;
     assert_eq!(
-        cell(&browser, "behind nginx", "token-status").await,
+        status_after_reload(&browser, "behind nginx").await,
         "Active"
     );
     let second = generate_and_close(&mut browser, "after the stop").await;
@@ -222,19 +219,7 @@ async fn tokens_survive_an_instance_stopping_behind_nginx() {
     browser.screenshot("after-the-stop").await;
 
     // Revoke in the UI: from then on nginx's answer is 401 (within the propagation bound).
-    browser
-        .click(&format!(
-            "{} [data-testid=revoke-button]",
-            row("behind nginx")
-        ))
-        .await;
-    browser
-        .wait_for_text("[data-testid=revoke-dialog]", "behind nginx")
-        .await;
-    browser.click("[data-testid=confirm-revoke]").await;
-    browser
-        .wait_gone("the row to go", &row("behind nginx"))
-        .await;
+    revoke(&mut browser, "behind nginx").await;
     browser.screenshot("revoked").await;
     let deadline = Instant::now() + Duration::from_secs(3);
     while list_alerts_at(&deployed.app, &value).await.0 != 401 {
