@@ -36,6 +36,7 @@ pub fn run_all(args: &[String]) -> Result<()> {
         idp: wanted("browser"),
         postgres: wanted("server"),
         load: wanted("server"),
+        nginx: false,
     };
     if needs.spa || wanted("server") {
         let tools = bootstrap::all(needs)?;

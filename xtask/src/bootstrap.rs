@@ -18,6 +18,10 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_NPM_VERSION: &str = "132.0.0";
 const WASM_OPT_VERSION: &str = "132";
 
+/// Debian's nginx and the module `deploy/nginx.conf` loads.
+const NGINX: &str = "/usr/sbin/nginx";
+const NGINX_BROTLI_STATIC: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
+
 /// What a command needs installed.
 #[derive(Clone, Copy)]
 pub struct Needs {
@@ -27,14 +31,16 @@ pub struct Needs {
     pub postgres: bool,
     /// Debian's `wrk`, the load generator of `cargo xtask bench server`.
     pub load: bool,
+    /// Debian's `nginx` with its brotli_static module, the front of `deploy/`.
+    pub nginx: bool,
 }
 
 impl Needs {
     pub fn everything() -> Needs {
-        Needs { spa: true, browser: true, idp: true, postgres: true, load: true }
+        Needs { spa: true, browser: true, idp: true, postgres: true, load: true, nginx: true }
     }
     pub fn spa() -> Needs {
-        Needs { spa: true, browser: false, idp: false, postgres: false, load: false }
+        Needs { spa: true, browser: false, idp: false, postgres: false, load: false, nginx: false }
     }
 }
 
@@ -44,6 +50,7 @@ pub struct Tools {
     pub path: OsString,
     pub chromedriver: PathBuf,
     pub postgres_bin: Option<PathBuf>,
+    pub nginx: Option<PathBuf>,
 }
 
 impl Tools {
@@ -84,13 +91,22 @@ pub fn all(needs: Needs) -> Result<Tools> {
     if needs.load {
         apt.ensure("wrk", &["wrk"], || Path::new("/usr/bin/wrk").exists())?;
     }
+    let nginx = if needs.nginx {
+        let packages = ["nginx", "libnginx-mod-http-brotli-static"];
+        apt.ensure("nginx", &packages, || {
+            Path::new(NGINX).exists() && Path::new(NGINX_BROTLI_STATIC).exists()
+        })?;
+        Some(PathBuf::from(NGINX))
+    } else {
+        None
+    };
     let postgres_bin = if needs.postgres {
         apt.ensure("PostgreSQL", &["postgresql"], || postgres_bin().is_some())?;
         postgres_bin()
     } else {
         None
     };
-    Ok(Tools { path, chromedriver: PathBuf::from("/usr/bin/chromedriver"), postgres_bin })
+    Ok(Tools { path, chromedriver: PathBuf::from("/usr/bin/chromedriver"), postgres_bin, nginx })
 }
 
 fn cargo_home() -> PathBuf {

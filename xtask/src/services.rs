@@ -35,6 +35,7 @@ pub fn dev() -> Result<()> {
         idp: true,
         postgres: false,
         load: false,
+        nginx: false,
     })?;
     let dist = spa::build(&tools)?;
     let bin = build_server()?;

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test layer, one summary line each.
 
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -10,7 +11,7 @@ use crate::services;
 use crate::{Result, root, spa};
 
 /// The layers, in the order they run. `cargo xtask test LAYER…` runs only those named.
-const LAYERS: [&str; 4] = ["rust", "idp", "wasm", "e2e"];
+const LAYERS: [&str; 5] = ["rust", "idp", "wasm", "e2e", "deploy"];
 
 /// What one layer counted.
 #[derive(Default, Clone, Copy)]
@@ -35,11 +36,12 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let wanted = |l: &str| args.is_empty() || args.iter().any(|a| a == l);
     let needs = Needs {
-        spa: wanted("wasm") || wanted("e2e"),
-        browser: wanted("wasm") || wanted("e2e"),
-        idp: wanted("idp") || wanted("e2e"),
-        postgres: wanted("rust"),
+        spa: wanted("wasm") || wanted("e2e") || wanted("deploy"),
+        browser: wanted("wasm") || wanted("e2e") || wanted("deploy"),
+        idp: wanted("idp") || wanted("e2e") || wanted("deploy"),
+        postgres: wanted("rust") || wanted("deploy"),
         load: false,
+        nginx: wanted("deploy"),
     };
     let started = Instant::now();
     let tools = bootstrap::all(needs)?;
@@ -51,7 +53,8 @@ pub fn run(args: &[String]) -> Result<()> {
             "rust" => rust_layer(&tools),
             "idp" => idp_layer(),
             "wasm" => wasm_layer(&tools),
-            _ => e2e_layer(&tools),
+            "e2e" => e2e_layer(&tools),
+            _ => deploy_layer(&tools),
         }
         .unwrap_or_else(|e| {
             eprintln!("layer {layer}: {e}");
@@ -149,11 +152,39 @@ fn wasm_layer(tools: &Tools) -> Result<(Counts, bool)> {
 /// End-to-end: the release SPA, the real server and the local provider in headless Chromium.
 fn e2e_layer(tools: &Tools) -> Result<(Counts, bool)> {
     let dist = spa::build(tools)?;
+    let mut cmd = e2e_command(tools, &dist, &[])?;
+    let result = run_counted(&mut cmd);
+    crate::size::guard(&dist, result)
+}
+
+/// The deployment of `deploy/`: nginx in front of two servers on one PostgreSQL database, the
+/// e2e crate's `deploy` tests (ignored in the e2e layer).
+fn deploy_layer(tools: &Tools) -> Result<(Counts, bool)> {
+    let dist = spa::build(tools)?;
+    let pg_bin = tools
+        .postgres_bin
+        .as_deref()
+        .ok_or("PostgreSQL is not installed")?;
+    let nginx = tools.nginx.as_deref().ok_or("nginx is not installed")?;
+    let only_deploy: &[&str] = if has_nextest() {
+        &["--test", "deploy", "--run-ignored", "only"]
+    } else {
+        &["--test", "deploy", "--", "--ignored"]
+    };
+    let mut cmd = e2e_command(tools, &dist, only_deploy)?;
+    cmd.env("DEPLOY_NGINX", nginx)
+        .env("DEPLOY_POSTGRES_BIN", pg_bin);
+    run_counted(&mut cmd)
+}
+
+/// `cargo nextest run` (or `cargo test`) of the e2e crate with `args`, with the variables its
+/// harness reads.
+fn e2e_command(tools: &Tools, dist: &Path, args: &[&str]) -> Result<Command> {
     let bin = services::build_server()?;
     let artifacts = services::target_dir().join("e2e-artifacts");
-    let mut cmd = if has_nextest() {
-        let mut c = Command::new("cargo");
-        c.args([
+    let mut cmd = Command::new("cargo");
+    if has_nextest() {
+        cmd.args([
             "nextest",
             "run",
             "--no-fail-fast",
@@ -162,20 +193,17 @@ fn e2e_layer(tools: &Tools) -> Result<(Counts, bool)> {
             "--test-threads",
             "2",
         ]);
-        c
     } else {
-        let mut c = Command::new("cargo");
-        c.args(["test", "--no-fail-fast", "-p", "e2e"]);
-        c
-    };
-    cmd.env("E2E_DIST", &dist)
+        cmd.args(["test", "--no-fail-fast", "-p", "e2e"]);
+    }
+    cmd.args(args)
+        .env("E2E_DIST", dist)
         .env("E2E_TOKEN_API_BIN", &bin)
         .env("E2E_ARTIFACTS", &artifacts)
         .env("CHROMEDRIVER", &tools.chromedriver)
         .current_dir(root());
-    let result = run_counted(&mut cmd);
     println!("e2e screenshots: {}", artifacts.display());
-    crate::size::guard(&dist, result)
+    Ok(cmd)
 }
 
 fn has_nextest() -> bool {

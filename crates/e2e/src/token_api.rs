@@ -5,8 +5,13 @@ use crate::Running;
 
 /// `GET /api/v1/alerts/`; the status and the body.
 pub async fn list_alerts(stack: &Running, value: &str) -> (u16, serde_json::Value) {
+    list_alerts_at(&stack.app, value).await
+}
+
+/// `GET {origin}/api/v1/alerts/`; the status and the body.
+pub async fn list_alerts_at(origin: &str, value: &str) -> (u16, serde_json::Value) {
     let answer = reqwest::Client::new()
-        .get(stack.url("/api/v1/alerts/"))
+        .get(format!("{origin}/api/v1/alerts/"))
         .header("Authorization", format!("Token {value}"))
         .send()
         .await

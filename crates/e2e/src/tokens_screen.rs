@@ -33,6 +33,14 @@ pub async fn start_as(username: &str, shots: &str) -> (Running, Browser) {
     (stack, browser)
 }
 
+/// Reloads the page, waits for the row of the API token named `name` and returns its status.
+pub async fn status_after_reload(browser: &Browser, name: &str) -> String {
+    browser.client.refresh().await.unwrap();
+    wait_loaded(browser).await;
+    browser.wait_for(&row(name)).await;
+    cell(browser, name, "token-status").await
+}
+
 /// Waits until the list (or its empty state) has loaded.
 pub async fn wait_loaded(browser: &Browser) {
     browser
@@ -101,4 +109,19 @@ pub async fn generate_and_close(browser: &mut Browser, name: &str) -> String {
     let value = generate(browser, name).await;
     close_generate(browser, &value).await;
     value
+}
+
+/// Revokes the API token named `name` with its row's button and the confirmation dialog
+/// (screenshot `revoke-confirm`), waits until the row is gone and returns the dialog's text.
+pub async fn revoke(browser: &mut Browser, name: &str) -> String {
+    browser
+        .click(&format!("{} [data-testid=revoke-button]", row(name)))
+        .await;
+    let dialog = browser
+        .wait_for_text("[data-testid=revoke-dialog]", name)
+        .await;
+    browser.screenshot("revoke-confirm").await;
+    browser.click("[data-testid=confirm-revoke]").await;
+    browser.wait_gone("the row to go", &row(name)).await;
+    dialog
 }

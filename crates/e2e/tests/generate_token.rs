@@ -4,7 +4,9 @@
 
 use e2e::fantoccini::Locator;
 use e2e::token_api::{close_alert, list_alerts};
-use e2e::tokens_screen::{cell, close_generate, generate, row, start_as, wait_loaded};
+use e2e::tokens_screen::{
+    cell, close_generate, generate, row, start_as, status_after_reload, wait_loaded,
+};
 use e2e::{API_TOKENS_PATH, Browser};
 
 #[tokio::test]
@@ -55,11 +57,8 @@ async fn a_reader_generates_copies_and_uses_a_read_only_token() {
     // 2. Use it: reading works; after a reload the row is Active with a last-used time.
     let (status, alerts) = list_alerts(&stack, &value).await;
     assert_eq!(status, 200, "{alerts}");
-    browser.client.refresh().await.unwrap();
-    wait_loaded(&browser).await;
-    browser.wait_for(&row("reader export")).await;
     assert_eq!(
-        cell(&browser, "reader export", "token-status").await,
+        status_after_reload(&browser, "reader export").await,
         "Active"
     );
     let last_used = browser

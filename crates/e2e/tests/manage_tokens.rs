@@ -4,7 +4,7 @@
 
 use e2e::CONTOSO;
 use e2e::token_api::list_alerts;
-use e2e::tokens_screen::{cell, generate_and_close, open_as, row, start_as, wait_loaded};
+use e2e::tokens_screen::{cell, generate_and_close, open_as, revoke, row, start_as, wait_loaded};
 
 const DEPROVISIONED_OID: &str = "c0000000-0000-4000-8000-000000000009";
 
@@ -57,21 +57,8 @@ async fn a_full_admin_filters_and_revokes_a_readers_token() {
     admin.screenshot("owner-reader").await;
 
     // Revoke the reader's token.
-    admin
-        .click(&format!(
-            "{} [data-testid=revoke-button]",
-            row("reader script")
-        ))
-        .await;
-    let dialog = admin
-        .wait_for_text("[data-testid=revoke-dialog]", "reader script")
-        .await;
+    let dialog = revoke(&mut admin, "reader script").await;
     assert!(dialog.contains("fail"), "{dialog}");
-    admin.screenshot("revoke-confirm").await;
-    admin.click("[data-testid=confirm-revoke]").await;
-    admin
-        .wait_gone("the row to go", &row("reader script"))
-        .await;
     admin.screenshot("revoked").await;
 
     reader.client.refresh().await.unwrap();

@@ -4,7 +4,8 @@
 //!
 //! [`Stack`] starts the usual set (provider, then server, with a SQLite file of its own unless
 //! told otherwise); [`IdpConfig`], [`ServerConfig`] and [`Postgres`] start one piece each, for
-//! set-ups the builder does not cover (several servers sharing one store, say).
+//! set-ups the builder does not cover. [`Deployment`] starts the product as `deploy/` runs it:
+//! nginx in front of several servers sharing one PostgreSQL database.
 //!
 //! ```no_run
 //! let running = stack::Stack::new("target/debug/token-api").spa("dist").start()?;
@@ -15,8 +16,10 @@
 //! Std only, no async runtime: blocking waits, threads forwarding each child's output as
 //! `[name] line`.
 
+mod deploy;
 mod error;
 mod idp;
+mod nginx;
 mod postgres;
 mod process;
 mod scratch;
@@ -27,10 +30,12 @@ mod stack;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
+pub use deploy::{Deployed, Deployment};
 pub use error::{Error, Result};
 pub use idp::{AUDIENCE, CLIENT_ID, Idp, IdpConfig, PASSWORD};
+pub use nginx::{Nginx, NginxConfig};
 pub use postgres::Postgres;
-pub use server::{PORTAL_URL_TEMPLATE, Server, ServerConfig, Store};
+pub use server::{PORTAL_URL_TEMPLATE, Server, ServerConfig, Store, security_headers};
 pub use spa::{copy_dir, write_config as write_spa_config};
 pub use stack::{Running, Stack};
 
@@ -41,6 +46,15 @@ pub fn free_port() -> Result<u16> {
         .local_addr()
         .map_err(|e| Error::io("a free port", e))?;
     Ok(addr.port())
+}
+
+/// Whether this process runs as root (some programs then run as another user).
+pub(crate) fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .stderr(std::process::Stdio::null())
+        .output()
+        .is_ok_and(|out| out.status.success() && out.stdout.trim_ascii() == b"0")
 }
 
 /// The workspace root (the folder holding the root `Cargo.toml` and `dev/idp`).

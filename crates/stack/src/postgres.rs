@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{Error, Result, Store, free_port};
+use crate::{Error, Result, Store, free_port, is_root};
 
 /// A cluster with trust authentication on a free port of 127.0.0.1, in a temporary folder.
 #[derive(Debug)]
@@ -90,14 +90,6 @@ impl Drop for Postgres {
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .stderr(Stdio::null())
-        .output()
-        .is_ok_and(|out| out.status.success() && out.stdout.trim_ascii() == b"0")
 }
 
 /// Runs `cmd` (its stderr shown); fails with its name unless it exits 0.

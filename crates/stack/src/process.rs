@@ -26,6 +26,30 @@ impl Service {
         ready_prefix: &'static str,
         timeout: Duration,
     ) -> Result<(Service, String)> {
+        let (service, ready_rx) = Service::spawn_watching(name, cmd, Some(ready_prefix))?;
+        match ready_rx.recv_timeout(timeout) {
+            Ok(rest) => Ok((service, rest)),
+            Err(RecvTimeoutError::Timeout) => Err(Error::new(format!(
+                "{name} did not report '{ready_prefix}…' within {timeout:?}"
+            ))),
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(Error::new(format!("{name} exited before it was ready")))
+            }
+        }
+    }
+
+    /// Starts `cmd` and forwards its output as `[name] line`, without waiting for it.
+    pub fn spawn(name: &'static str, cmd: &mut Command) -> Result<Service> {
+        Ok(Service::spawn_watching(name, cmd, None)?.0)
+    }
+
+    /// Starts `cmd`, forwards its output, and sends the rest of its first stdout line that
+    /// starts with `ready_prefix` (if one is given).
+    fn spawn_watching(
+        name: &'static str,
+        cmd: &mut Command,
+        ready_prefix: Option<&'static str>,
+    ) -> Result<(Service, mpsc::Receiver<String>)> {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -38,7 +62,7 @@ impl Service {
         std::thread::spawn(move || {
             let mut ready_tx = Some(ready_tx);
             for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
-                if let Some(rest) = line.strip_prefix(ready_prefix)
+                if let Some(rest) = ready_prefix.and_then(|p| line.strip_prefix(p))
                     && let Some(tx) = ready_tx.take()
                 {
                     let _ = tx.send(rest.trim().to_string());
@@ -51,16 +75,7 @@ impl Service {
                 eprintln!("[{name}] {line}");
             }
         });
-        let service = Service { name, child };
-        match ready_rx.recv_timeout(timeout) {
-            Ok(rest) => Ok((service, rest)),
-            Err(RecvTimeoutError::Timeout) => Err(Error::new(format!(
-                "{name} did not report '{ready_prefix}…' within {timeout:?}"
-            ))),
-            Err(RecvTimeoutError::Disconnected) => {
-                Err(Error::new(format!("{name} exited before it was ready")))
-            }
-        }
+        Ok((Service { name, child }, ready_rx))
     }
 
     /// Asks the process to stop and waits for it ([`STOP_GRACE`] at most, then kills it).

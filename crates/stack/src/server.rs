@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -107,8 +107,29 @@ impl Server {
     }
 }
 
+/// The security headers `token-api serve` sends with the SPA in `spa_dir` trusting `issuer`,
+/// as `token-api headers` (the `bin`) prints them: `(name, value)`, the CSP last.
+pub fn security_headers(bin: &Path, issuer: &str, spa_dir: &Path) -> Result<Vec<(String, String)>> {
+    let out = Command::new(bin)
+        .args(["headers", "--issuer", issuer, "--spa-dir"])
+        .arg(spa_dir)
+        .output()
+        .map_err(|e| Error::io(format_args!("cannot run {}", bin.display()), e))?;
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "token-api headers failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect())
+}
+
 /// Polls `GET {url}/healthz` until it answers 200 or `timeout` passes.
-fn wait_healthy(url: &str, timeout: Duration) -> Result<()> {
+pub(crate) fn wait_healthy(url: &str, timeout: Duration) -> Result<()> {
     let deadline = Instant::now() + timeout;
     let addr = url.strip_prefix("http://").unwrap_or(url);
     loop {

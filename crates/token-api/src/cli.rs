@@ -1,4 +1,7 @@
-//! Command line: `token-api serve` and `token-api users deprovision|restore`.
+//! Command line: `token-api serve`, `token-api users deprovision|restore` and
+//! `token-api headers`.
+
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -22,6 +25,20 @@ pub enum Command {
         #[command(subcommand)]
         action: UsersCommand,
     },
+    /// Print the security headers `serve` sends with the SPA's HTML (`name: value` lines, the
+    /// Content-Security-Policy last), for a front proxy serving the same SPA (see `deploy/`).
+    Headers(HeadersArgs),
+}
+
+/// Settings of `headers`: those of `serve` that the headers depend on.
+#[derive(Debug, Args)]
+pub struct HeadersArgs {
+    /// OpenID issuer URL (its origin may be connected and posted to).
+    #[arg(long, env = "OIDC_ISSUER")]
+    pub issuer: Option<String>,
+    /// The built SPA (`dist/`) whose inline scripts the policy allows.
+    #[arg(long, env = "SPA_DIR")]
+    pub spa_dir: Option<PathBuf>,
 }
 
 /// `token-api users …`.

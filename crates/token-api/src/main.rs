@@ -1,10 +1,11 @@
-//! `token-api`: serve the API, or deprovision and restore users (see [`token_api::cli`]).
+//! `token-api`: serve the API, deprovision and restore users, or print the headers a front
+//! proxy sends (see [`token_api::cli`]).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use token_api::cli::{Cli, Command, ServeArgs, UsersCommand};
+use token_api::cli::{Cli, Command, HeadersArgs, ServeArgs, UsersCommand};
 use token_api::{AppState, Store};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -22,6 +23,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Users { action } => users(action).await,
+        Command::Headers(args) => headers(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -65,6 +67,12 @@ async fn users(action: UsersCommand) -> Result<(), Box<dyn std::error::Error>> {
         args.user,
         args.tenant
     );
+    Ok(())
+}
+
+fn headers(args: HeadersArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let csp = token_api::security::Csp::new(args.issuer.as_deref(), args.spa_dir.as_deref())?;
+    print!("{}", token_api::security::html_header_lines(&csp));
     Ok(())
 }
 

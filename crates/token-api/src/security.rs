@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
@@ -79,8 +79,29 @@ fn has_src(attrs: &str) -> bool {
         .any(|a| a == "src" || a.starts_with("src="))
 }
 
-/// Adds the security headers: on every response nosniff, no referrer and no framing; on
-/// `/api/` responses `Cache-Control: no-store`; on HTML the CSP.
+/// The headers sent with every response: no sniffing, no referrer, no framing.
+pub const EVERY_RESPONSE: [(HeaderName, &str); 3] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
+/// The security headers of the SPA's HTML as `name: value` lines ([`EVERY_RESPONSE`], then
+/// the CSP): what `token-api headers` prints for a front proxy to send.
+pub fn html_header_lines(csp: &Csp) -> String {
+    let csp = (
+        header::CONTENT_SECURITY_POLICY,
+        csp.value().to_str().unwrap_or_default(),
+    );
+    EVERY_RESPONSE
+        .iter()
+        .chain([&csp])
+        .map(|(name, value)| format!("{name}: {value}\n"))
+        .collect()
+}
+
+/// Adds the security headers: on every response [`EVERY_RESPONSE`]; on `/api/` responses
+/// `Cache-Control: no-store`; on HTML the CSP.
 pub async fn headers(State(csp): State<Csp>, req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
@@ -90,15 +111,9 @@ pub async fn headers(State(csp): State<Csp>, req: Request, next: Next) -> Respon
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    for (name, value) in EVERY_RESPONSE {
+        h.insert(name, HeaderValue::from_static(value));
+    }
     if api {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -126,6 +141,23 @@ mod tests {
                 expected("import init from '/a.js';init();"),
                 expected("b()")
             ]
+        );
+    }
+
+    #[test]
+    fn header_lines_end_with_the_csp() {
+        let csp = Csp::new(Some("http://127.0.0.1:4000/x"), None).unwrap();
+        let lines = html_header_lines(&csp);
+        assert!(
+            lines.starts_with("x-content-type-options: nosniff\n"),
+            "{lines}"
+        );
+        assert!(
+            lines.ends_with(
+                "connect-src 'self' http://127.0.0.1:4000; frame-ancestors 'none'; \
+                 base-uri 'none'; form-action 'self' http://127.0.0.1:4000; object-src 'none'\n"
+            ),
+            "{lines}"
         );
     }
 

@@ -52,7 +52,8 @@ pub async fn cache_headers(req: Request, next: Next) -> Response {
     res
 }
 
-/// Whether the file name carries a content hash as Trunk writes it (`name-<16+ hex>.ext`).
+/// Whether the file name carries a content hash as Trunk writes it: `name-<hex>.ext`, the hex
+/// a 64-bit hash without leading zeros (16 digits, 15 one time in 16, rarely fewer).
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let stem = file
@@ -61,7 +62,7 @@ fn is_hashed_asset(path: &str) -> bool {
         .unwrap_or_default()
         .trim_end_matches("_bg");
     stem.rsplit_once(['-', '_'])
-        .is_some_and(|(_, h)| h.len() >= 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .is_some_and(|(_, h)| h.len() >= 12 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -74,6 +75,7 @@ mod tests {
         assert!(is_hashed_asset(
             "/api-tokens-portal-3f2a9c1b7d6e5f40_bg.wasm"
         ));
+        assert!(is_hashed_asset("/api-tokens-portal-107c0b0eacb586f.js"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/config.json"));
         assert!(!is_hashed_asset("/favicon.ico"));
