@@ -117,7 +117,15 @@ impl Store {
         .await?;
         let changed = before.is_some_and(|b| b.roles != roles);
         if changed {
-            record_change(&self.pool, tenant_id, None, Some(user_id), now).await?;
+            record_change(
+                &self.pool,
+                self.backend,
+                tenant_id,
+                None,
+                Some(user_id),
+                now,
+            )
+            .await?;
         }
         Ok((row, changed))
     }
@@ -152,7 +160,15 @@ impl Store {
         if n == 0 {
             return Ok(false);
         }
-        record_change(&self.pool, tenant_id, None, Some(user_id), now).await?;
+        record_change(
+            &self.pool,
+            self.backend,
+            tenant_id,
+            None,
+            Some(user_id),
+            now,
+        )
+        .await?;
         Ok(true)
     }
 }
