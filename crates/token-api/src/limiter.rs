@@ -103,15 +103,19 @@ impl RateLimiter {
     /// Spends one call of the local budget if there is one.
     fn take(&self, tenant: &str, window: i64) -> Local {
         let mut tenants = self.tenants.lock().expect("limiter lock");
-        if tenants.len() >= MAX_TENANTS && !tenants.contains_key(tenant) {
-            tenants.retain(|_, b| b.window >= window);
+        if !tenants.contains_key(tenant) {
+            if tenants.len() >= MAX_TENANTS {
+                tenants.retain(|_, b| b.window >= window);
+            }
+            let budget = Budget {
+                window,
+                left: 0,
+                spent: false,
+                leasing: Arc::default(),
+            };
+            tenants.insert(tenant.to_string(), budget);
         }
-        let budget = tenants.entry(tenant.to_string()).or_insert_with(|| Budget {
-            window,
-            left: 0,
-            spent: false,
-            leasing: Arc::default(),
-        });
+        let budget = tenants.get_mut(tenant).expect("inserted above");
         if budget.window != window {
             budget.window = window;
             budget.left = 0;

@@ -51,6 +51,14 @@ impl Pair {
         Pair { idp, db, a, b }
     }
 
+    /// A pair polling the change log every 30 s, once both listen; `None` without PostgreSQL.
+    async fn listening() -> Option<Pair> {
+        postgres()?;
+        let p = Pair::start(&[SLOW_POLL]).await;
+        p.both_listening().await;
+        Some(p)
+    }
+
     /// Generates an API token named `name` on A as `bearer`; returns (id, value).
     async fn create(&self, bearer: &str, name: &str) -> (String, String) {
         let r = self
@@ -110,11 +118,9 @@ async fn until_status(server: &ServerProcess, value: &str, status: u16) -> Durat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_deprovision_and_role_change_reach_the_other_instance_within_a_second() {
-    if postgres().is_none() {
+    let Some(p) = Pair::listening().await else {
         return;
-    }
-    let p = Pair::start(&[SLOW_POLL]).await;
-    p.both_listening().await;
+    };
     let admin = p.idp.access_token(TA, "admin", &[GlobalAdministrator]);
     let op = p.idp.access_token(TA, "op", &[SecurityOperator]);
     let mut latencies = Vec::new();
@@ -171,11 +177,9 @@ async fn revoke_deprovision_and_role_change_reach_the_other_instance_within_a_se
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_listener_reads_the_change_log_at_once() {
-    if postgres().is_none() {
+    let Some(p) = Pair::listening().await else {
         return;
-    }
-    let p = Pair::start(&[SLOW_POLL]).await;
-    p.both_listening().await;
+    };
     let op = p.idp.access_token(TA, "op", &[SecurityOperator]);
     let (id, value) = p.create(&op, "t").await;
     assert_eq!(p.b.read_alerts(&value).await.0, 200);
