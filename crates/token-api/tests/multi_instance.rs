@@ -300,7 +300,7 @@ async fn the_rate_limit_is_shared_by_the_instances() {
     let split = per_instance.each_ref().map(|n| n.load(Ordering::Relaxed));
     eprintln!("limit {LIMIT}/min over two instances: {ok} admitted {split:?}, {refused} refused");
     assert!(
-        ok <= LIMIT && ok >= LIMIT * 9 / 10,
+        (LIMIT * 9 / 10..=LIMIT).contains(&ok),
         "{ok} admitted for a limit of {LIMIT}"
     );
     assert!(
