@@ -136,8 +136,9 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// Authenticates an `Authorization: Token` call (an API token) needing `need`, counts it
-/// against the tenant's rate limit and records the use. Outcomes follow the contract: 401
-/// invalid token, 429 over the limit, 403 permission denied.
+/// against the tenant's rate limit (once it is known to be valid and its owner not
+/// deprovisioned) and records the use. Outcomes follow the contract: 401 invalid token, 429
+/// over the limit, 403 permission denied.
 pub async fn authenticate_api_token(
     state: &AppState,
     headers: &HeaderMap,
@@ -153,10 +154,6 @@ pub async fn authenticate_api_token(
     if !values::hashes_equal(&api_token.value_hash, &hash) || !api_token.is_api {
         return Err(AppError::InvalidToken);
     }
-    state
-        .limiter()
-        .check(&api_token.tenant_id)
-        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
     if api_token.revoked {
         return Err(AppError::InvalidToken);
     }
@@ -182,6 +179,13 @@ pub async fn authenticate_api_token(
     if api_token.owner_deprovisioned {
         return Err(denied("The owner of this token has been deprovisioned."));
     }
+    // After the revoked and deprovisioned checks: a value that no longer works cannot spend
+    // the tenant's budget.
+    state
+        .limiter()
+        .check(state.store(), &api_token.tenant_id, now)
+        .await
+        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
     match api_token.privileges {
         Some(p) if p >= need => {}
         Some(_) => return Err(denied("This token does not allow this operation.")),

@@ -1,11 +1,10 @@
-//! In-memory state of the API-token hot path: API-token lookups cached by value hash, the
-//! per-tenant rate limiter and the coalesced last-used writes.
+//! In-memory state of the API-token hot path: API-token lookups cached by value hash and the
+//! coalesced last-used writes (the rate limit is in [`crate::limiter`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 use token_wire::Privileges;
 
@@ -114,44 +113,6 @@ impl ApiTokenCache {
     }
 }
 
-/// Per-tenant GCRA rate limiter: `per_minute` requests a minute, with a burst of as many.
-pub struct RateLimiter {
-    interval: Duration,
-    tolerance: Duration,
-    tats: Mutex<HashMap<String, Instant>>,
-}
-
-impl RateLimiter {
-    /// A limiter allowing `per_minute` requests a minute per key (at least 1).
-    pub fn new(per_minute: u32) -> Self {
-        let per_minute = per_minute.max(1);
-        let interval = Duration::from_secs(60) / per_minute;
-        RateLimiter {
-            interval,
-            tolerance: interval * per_minute,
-            tats: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// `Ok` if `key` may proceed now, else `Err(seconds to wait)`.
-    pub fn check(&self, key: &str) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut tats = self.tats.lock().expect("limiter lock");
-        if tats.len() > 100_000 {
-            tats.retain(|_, tat| *tat > now);
-        }
-        let tat = tats.get(key).copied().unwrap_or(now).max(now);
-        let new_tat = tat + self.interval;
-        let allowed_at = new_tat.checked_sub(self.tolerance).unwrap_or(now);
-        if allowed_at > now {
-            let wait = allowed_at - now;
-            return Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
-        }
-        tats.insert(key.to_string(), new_tat);
-        Ok(())
-    }
-}
-
 /// A use of a token not yet written to the store.
 #[derive(Clone, Debug)]
 pub struct PendingUse {
@@ -184,21 +145,5 @@ impl PendingUses {
     /// Takes every pending use.
     pub fn drain(&self) -> Vec<(String, PendingUse)> {
         self.map.lock().expect("pending lock").drain().collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limiter_allows_a_burst_then_refuses_with_a_wait() {
-        let l = RateLimiter::new(3);
-        for _ in 0..3 {
-            assert!(l.check("t").is_ok());
-        }
-        let wait = l.check("t").unwrap_err();
-        assert!((1..=20).contains(&wait), "{wait}");
-        assert!(l.check("other").is_ok());
     }
 }

@@ -26,9 +26,15 @@ pub struct Config {
     /// API-token-authenticated calls a tenant may make per minute.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_per_minute: u32,
-    /// How often the change log is polled to invalidate cached API tokens (the
-    /// cross-instance revocation bound).
-    #[arg(skip = CHANGE_POLL_INTERVAL)]
+    /// How often the change log is polled to invalidate cached API tokens, in milliseconds:
+    /// the cross-instance revocation bound on SQLite; on PostgreSQL changes arrive at once by
+    /// `LISTEN/NOTIFY`, and the poll is the safety net after a lost connection.
+    #[arg(
+        long = "change-poll-interval-ms",
+        env = "CHANGE_POLL_INTERVAL_MS",
+        default_value = "2000",
+        value_parser = millis
+    )]
     pub change_poll_interval: Duration,
     /// How often coalesced last-used writes are flushed (at most one minute).
     #[arg(skip = LAST_USED_FLUSH_INTERVAL)]
@@ -49,6 +55,14 @@ impl Default for Config {
             change_poll_interval: CHANGE_POLL_INTERVAL,
             last_used_flush_interval: LAST_USED_FLUSH_INTERVAL,
         }
+    }
+}
+
+/// A positive number of milliseconds.
+fn millis(s: &str) -> Result<Duration, String> {
+    match s.parse::<u64>() {
+        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+        _ => Err("expected a positive number of milliseconds".into()),
     }
 }
 

@@ -1,12 +1,16 @@
-//! Background jobs of a running server: flushing coalesced API-token uses, polling the
-//! change log to invalidate cached API tokens, and pruning that log.
+//! Background jobs of a running server: flushing coalesced API-token uses, listening for
+//! changes (PostgreSQL `NOTIFY`) and polling the change log to invalidate cached API tokens,
+//! and pruning that log and the spent rate windows.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use token_wire::AuditAction;
+use tokio::sync::Notify;
 
+use crate::limiter::WINDOW_MS;
 use crate::state::AppState;
-use crate::store::NewAudit;
+use crate::store::{ChangeRow, NewAudit};
 
 /// How far back each poll of the change log looks again, for rows that commit late.
 const CHANGE_WINDOW_MS: i64 = 30_000;
@@ -14,6 +18,8 @@ const CHANGE_WINDOW_MS: i64 = 30_000;
 const CHANGE_RETENTION_MS: i64 = 24 * 3600 * 1000;
 /// Polls between two prunings of the change log.
 const PRUNE_EVERY_POLLS: u64 = 1800;
+/// The wait before listening again after the listening connection failed.
+const RELISTEN_AFTER: Duration = Duration::from_secs(1);
 
 impl AppState {
     /// Writes the coalesced last-used times and `used` audit events.
@@ -59,32 +65,76 @@ impl AppState {
                 continue;
             }
             seen.push((c.seq, c.at));
-            if let Some(token) = &c.token_id {
-                self.api_tokens().evict_token(token);
-            }
-            if let Some(user) = &c.user_id {
-                self.api_tokens().evict_owner(&c.tenant_id, user);
-            }
+            self.apply_change(&c);
         }
         seen.retain(|(_, at)| *at >= now - 2 * CHANGE_WINDOW_MS);
         last
     }
 
-    /// Starts the change-log poller and the last-used flusher; they stop with the runtime.
+    /// Drops the cache entries a change makes stale.
+    fn apply_change(&self, c: &ChangeRow) {
+        if let Some(token) = &c.token_id {
+            self.api_tokens().evict_token(token);
+        }
+        if let Some(user) = &c.user_id {
+            self.api_tokens().evict_owner(&c.tenant_id, user);
+        }
+    }
+
+    /// Listens for changes announced by any instance (PostgreSQL only) and applies each at
+    /// once. Whenever listening (re)starts, `poll_now` wakes the poller, so that changes made
+    /// while no connection listened are read from the change log.
+    async fn listen_for_changes(&self, poll_now: Arc<Notify>) {
+        loop {
+            let mut listener = match self.store().listen_changes().await {
+                Ok(Some(listener)) => listener,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for changes; polling meanwhile");
+                    tokio::time::sleep(RELISTEN_AFTER).await;
+                    continue;
+                }
+            };
+            poll_now.notify_one();
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => match serde_json::from_str::<ChangeRow>(n.payload()) {
+                        Ok(c) => self.apply_change(&c),
+                        Err(e) => tracing::warn!(error = %e, "unreadable change notification"),
+                    },
+                    // Reconnected (and listening again) after a lost connection.
+                    Ok(None) => poll_now.notify_one(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the change listener; polling meanwhile");
+                        break;
+                    }
+                }
+            }
+            drop(listener);
+            tokio::time::sleep(RELISTEN_AFTER).await;
+        }
+    }
+
+    /// Starts the change listener and poller and the last-used flusher; they stop with the
+    /// runtime.
     pub fn spawn_background(&self) {
+        let poll_now = Arc::new(Notify::new());
+        let state = self.clone();
+        let wake = poll_now.clone();
+        tokio::spawn(async move { state.listen_for_changes(wake).await });
         let state = self.clone();
         tokio::spawn(async move {
             let mut after = state.store().last_change().await.unwrap_or(0);
             let mut seen = Vec::new();
             let mut tick = every(state.config().change_poll_interval);
             for n in 0u64.. {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = poll_now.notified() => {}
+                }
                 after = state.poll_changes(after, &mut seen).await;
                 if n % PRUNE_EVERY_POLLS == 0 {
-                    let before = state.now_ms() - CHANGE_RETENTION_MS;
-                    if let Err(e) = state.store().prune_changes(before).await {
-                        tracing::warn!(error = %e, "cannot prune the change log");
-                    }
+                    state.prune().await;
                 }
             }
         });
@@ -96,6 +146,17 @@ impl AppState {
                 state.flush().await;
             }
         });
+    }
+
+    /// Deletes change-log rows past their retention and rate windows that have ended.
+    async fn prune(&self) {
+        let now = self.now_ms();
+        if let Err(e) = self.store().prune_changes(now - CHANGE_RETENTION_MS).await {
+            tracing::warn!(error = %e, "cannot prune the change log");
+        }
+        if let Err(e) = self.store().prune_rate_windows(now - 2 * WINDOW_MS).await {
+            tracing::warn!(error = %e, "cannot prune the rate windows");
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod jobs;
 pub mod jwt;
+pub mod limiter;
 pub mod list;
 pub mod openapi;
 pub mod routes;

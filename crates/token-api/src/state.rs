@@ -5,10 +5,11 @@ use std::sync::{Arc, OnceLock};
 
 use time::OffsetDateTime;
 
-use crate::cache::{ApiTokenCache, PendingUses, RateLimiter};
+use crate::cache::{ApiTokenCache, PendingUses};
 use crate::clock::{self, Clock};
 use crate::config::Config;
 use crate::jwt::JwtVerifier;
+use crate::limiter::RateLimiter;
 use crate::security::Csp;
 use crate::store::Store;
 
@@ -97,7 +98,7 @@ impl AppState {
         &self.0.api_tokens
     }
 
-    /// The per-tenant rate limiter of API-token calls.
+    /// The per-tenant rate limiter of API-token calls, shared with other instances.
     pub(crate) fn limiter(&self) -> &RateLimiter {
         &self.0.limiter
     }

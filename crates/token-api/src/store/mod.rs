@@ -11,6 +11,7 @@ mod changes;
 mod listing;
 #[cfg(test)]
 mod plans;
+mod rates;
 mod search;
 mod sql;
 mod tokens;
@@ -27,7 +28,7 @@ use sqlx::{Any, AnyPool, Executor, FromRow};
 
 pub use alerts::AlertRow;
 pub use audit::{AuditRow, NewAudit};
-pub use changes::ChangeRow;
+pub use changes::{CHANGE_CHANNEL, ChangeRow, LISTENER_APPLICATION};
 pub use listing::TokenPage;
 pub use tokens::{CreateError, KeyValue, NewToken, Position, TokenKind, TokenQuery, TokenRow};
 pub use users::{UserRow, parse_roles};
@@ -59,6 +60,18 @@ pub struct Store {
     backend: Backend,
     /// Held while this process sweeps stale statuses (see [`Store::list_tokens`]).
     sweeping: Arc<tokio::sync::Mutex<()>>,
+    /// Where to listen for changes: the PostgreSQL URL (`None` on SQLite).
+    listen_url: Option<Secret>,
+}
+
+/// A connection URL, which may hold a password: never shown by `Debug`.
+#[derive(Clone)]
+struct Secret(Arc<str>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl Store {
@@ -109,6 +122,7 @@ impl Store {
             pool,
             backend,
             sweeping: Arc::default(),
+            listen_url: (backend == Backend::Postgres).then(|| Secret(url.into())),
         };
         store.migrate().await?;
         Ok(store)

@@ -192,7 +192,7 @@ impl Store {
             },
         )
         .await?;
-        record_change(&mut *tx, tenant_id, Some(id), None, now).await?;
+        record_change(&mut *tx, self.backend, tenant_id, Some(id), None, now).await?;
         tx.commit().await?;
         Ok(true)
     }

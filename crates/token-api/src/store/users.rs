@@ -6,7 +6,6 @@ use token_wire::Role;
 
 use super::Store;
 use super::alerts::seed_sample_alerts;
-use super::changes::record_change;
 
 /// A user as recorded.
 #[derive(Clone, Debug, FromRow)]
@@ -117,7 +116,7 @@ impl Store {
         .await?;
         let changed = before.is_some_and(|b| b.roles != roles);
         if changed {
-            record_change(&self.pool, tenant_id, None, Some(user_id), now).await?;
+            self.record_user_change(tenant_id, user_id, now).await?;
         }
         Ok((row, changed))
     }
@@ -152,7 +151,7 @@ impl Store {
         if n == 0 {
             return Ok(false);
         }
-        record_change(&self.pool, tenant_id, None, Some(user_id), now).await?;
+        self.record_user_change(tenant_id, user_id, now).await?;
         Ok(true)
     }
 }

@@ -6,10 +6,12 @@
 pub mod bulk;
 mod db;
 mod idp;
+mod process;
 mod server;
 
 pub use db::{Db, TestDb, postgres_url};
 pub use idp::{AUDIENCE, KID, OTHER_KEY, TestIdp};
+pub use process::ServerProcess;
 pub use server::{TestClock, TestServer, call, config, status_json, stored_token};
 
 use std::future::Future;
