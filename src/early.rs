@@ -13,7 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::auth::cache::OAuthTokens;
 use crate::auth::session_store::SessionStore;
-use crate::fetch::{self, Answer};
+use crate::fetch::Answer;
 
 /// Where the API base URL of this tab's configuration is remembered for the page.
 const API_BASE_URL_KEY: &str = "portal.api_base_url";
@@ -29,7 +29,9 @@ pub fn remember_api_base_url(api_base_url: &str) {
     }
 }
 
-/// What `index.html` left: `{ config, account?, expires_at_ms?, calls: { path: Promise } }`.
+/// What `index.html` left: `{ config, base?, account?, expires_at_ms?, calls }`, where `calls`
+/// maps a path to the promise of a whole answer, `{ status, retry_after, text }` (read before
+/// the app starts, so that taking it costs the app no task of its own).
 fn early() -> Option<Object> {
     let window: JsValue = web_sys::window()?.into();
     let value = Reflect::get(&window, &"portalEarly".into()).ok()?;
@@ -71,6 +73,11 @@ pub async fn answer(path: &str) -> Option<Answer> {
     if !calls.is_object() {
         return None;
     }
-    let response = JsFuture::from(take(&calls, path)?).await.ok()?;
-    fetch::read(response.unchecked_into()).await.ok()
+    let answer = JsFuture::from(take(&calls, path)?).await.ok()?;
+    let field = |key: &str| Reflect::get(&answer, &key.into()).ok();
+    Some(Answer {
+        status: field("status")?.as_f64()? as u16,
+        retry_after: field("retry_after")?.as_string(),
+        text: field("text")?.as_string()?,
+    })
 }

@@ -72,7 +72,7 @@ pub async fn send(request: Request<'_>) -> Result<Answer, FetchError> {
 }
 
 /// Reads the whole of `response`.
-pub async fn read(response: Response) -> Result<Answer, FetchError> {
+async fn read(response: Response) -> Result<Answer, FetchError> {
     let retry_after = response.headers().get("retry-after").ok().flatten();
     let text = JsFuture::from(response.text().map_err(reason)?)
         .await

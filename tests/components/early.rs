@@ -43,11 +43,14 @@ fn tokens() -> OAuthTokens {
 
 /// Leaves what `index.html` would: the answer to `GET /api/v1/me`, asked with `tokens`.
 fn leave_early_me(tokens: &OAuthTokens) {
-    let me = serde_json::to_string(&reader()).unwrap();
-    let response = web_sys::Response::new_with_opt_str(Some(&me)).unwrap();
-    let calls = Object::new();
     let set = |o: &JsValue, k: &str, v: &JsValue| Reflect::set(o, &k.into(), v).unwrap();
-    set(&calls, "/api/v1/me", &Promise::resolve(&response));
+    let answer = Object::new();
+    set(&answer, "status", &200.into());
+    set(&answer, "retry_after", &JsValue::NULL);
+    let me = serde_json::to_string(&reader()).unwrap();
+    set(&answer, "text", &me.into());
+    let calls = Object::new();
+    set(&calls, "/api/v1/me", &Promise::resolve(&answer));
     let early = Object::new();
     set(&early, "calls", &calls);
     set(&early, "base", &BASE.into());
