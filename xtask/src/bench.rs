@@ -37,6 +37,7 @@ pub fn run_all(args: &[String]) -> Result<()> {
         postgres: wanted("server"),
         load: wanted("server"),
         nginx: false,
+        fuzz: false,
     };
     if needs.spa || wanted("server") {
         let tools = bootstrap::all(needs)?;

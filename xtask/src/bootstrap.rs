@@ -18,6 +18,9 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_NPM_VERSION: &str = "132.0.0";
 const WASM_OPT_VERSION: &str = "132";
 
+/// schemathesis, from PyPI into its own virtual environment: the `api-fuzz` test layer.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
 /// Debian's nginx and the module `deploy/nginx.conf` loads.
 const NGINX: &str = "/usr/sbin/nginx";
 const NGINX_BROTLI_STATIC: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
@@ -33,14 +36,16 @@ pub struct Needs {
     pub load: bool,
     /// Debian's `nginx` with its brotli_static module, the front of `deploy/`.
     pub nginx: bool,
+    /// schemathesis, the schema-driven fuzzer of the `api-fuzz` layer.
+    pub fuzz: bool,
 }
 
 impl Needs {
     pub fn everything() -> Needs {
-        Needs { spa: true, browser: true, idp: true, postgres: true, load: true, nginx: true }
+        Needs { spa: true, browser: true, idp: true, postgres: true, load: true, nginx: true, fuzz: true }
     }
     pub fn spa() -> Needs {
-        Needs { spa: true, browser: false, idp: false, postgres: false, load: false, nginx: false }
+        Needs { spa: true, browser: false, idp: false, postgres: false, load: false, nginx: false, fuzz: false }
     }
 }
 
@@ -51,6 +56,8 @@ pub struct Tools {
     pub chromedriver: PathBuf,
     pub postgres_bin: Option<PathBuf>,
     pub nginx: Option<PathBuf>,
+    /// schemathesis' `st`.
+    pub schemathesis: Option<PathBuf>,
 }
 
 impl Tools {
@@ -106,7 +113,14 @@ pub fn all(needs: Needs) -> Result<Tools> {
     } else {
         None
     };
-    Ok(Tools { path, chromedriver: PathBuf::from("/usr/bin/chromedriver"), postgres_bin, nginx })
+    let schemathesis = if needs.fuzz { Some(schemathesis()?) } else { None };
+    Ok(Tools {
+        path,
+        chromedriver: PathBuf::from("/usr/bin/chromedriver"),
+        postgres_bin,
+        nginx,
+        schemathesis,
+    })
 }
 
 fn cargo_home() -> PathBuf {
@@ -238,6 +252,26 @@ fn wasm_opt(bin: &Path) -> Result<()> {
 }
 
 /// `npm ci` for the local OpenID provider, re-run whenever its lockfile changes.
+/// schemathesis at its pinned version in a virtual environment of the tool cache.
+fn schemathesis() -> Result<PathBuf> {
+    let venv = cache_dir().join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    let st = venv.join("bin/st");
+    let want = format!("schemathesis {SCHEMATHESIS_VERSION}");
+    if st.exists() {
+        step(format!("{want}: installed"));
+        return Ok(st);
+    }
+    step(format!("{want}: installing from PyPI"));
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+    ]))?;
+    Ok(st)
+}
+
 fn idp_packages() -> Result<()> {
     let dir = root().join("dev/idp");
     let lock = std::fs::read(dir.join("package-lock.json"))

@@ -36,6 +36,7 @@ pub fn dev() -> Result<()> {
         postgres: false,
         load: false,
         nginx: false,
+        fuzz: false,
     })?;
     let dist = spa::build(&tools)?;
     let bin = build_server()?;

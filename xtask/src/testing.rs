@@ -11,7 +11,7 @@ use crate::services;
 use crate::{Result, root, spa};
 
 /// The layers, in the order they run. `cargo xtask test LAYER…` runs only those named.
-const LAYERS: [&str; 5] = ["rust", "idp", "wasm", "e2e", "deploy"];
+const LAYERS: [&str; 6] = ["rust", "api-fuzz", "idp", "wasm", "e2e", "deploy"];
 
 /// What one layer counted.
 #[derive(Default, Clone, Copy)]
@@ -42,6 +42,7 @@ pub fn run(args: &[String]) -> Result<()> {
         postgres: wanted("rust") || wanted("deploy"),
         load: false,
         nginx: wanted("deploy"),
+        fuzz: wanted("api-fuzz"),
     };
     let started = Instant::now();
     let tools = bootstrap::all(needs)?;
@@ -51,6 +52,7 @@ pub fn run(args: &[String]) -> Result<()> {
         let t = Instant::now();
         let (counts, ok) = match layer {
             "rust" => rust_layer(&tools),
+            "api-fuzz" => api_fuzz_layer(&tools),
             "idp" => idp_layer(),
             "wasm" => wasm_layer(&tools),
             "e2e" => e2e_layer(&tools),
@@ -82,7 +84,7 @@ pub fn run(args: &[String]) -> Result<()> {
         };
         all_ok &= o.ok && !ran_none && o.counts.failed == 0;
         println!(
-            "layer {:<5} {:>4} passed, {:>3} failed  {:>7.1} s  {verdict}",
+            "layer {:<8} {:>4} passed, {:>3} failed  {:>7.1} s  {verdict}",
             o.layer, o.counts.passed, o.counts.failed, o.secs
         );
         total.passed += o.counts.passed;
@@ -120,6 +122,18 @@ fn rust_layer(tools: &Tools) -> Result<(Counts, bool)> {
     let result = run_counted(&mut cmd);
     drop(pg);
     result
+}
+
+/// schemathesis against the served OpenAPI document, with a portal bearer and with an API
+/// token (the token-api test `api_fuzz`, ignored in the rust layer).
+fn api_fuzz_layer(tools: &Tools) -> Result<(Counts, bool)> {
+    let st = tools.schemathesis.as_deref().ok_or("schemathesis is not installed")?;
+    run_counted(
+        Command::new("cargo")
+            .args(["test", "-p", "token-api", "--test", "api_fuzz", "--", "--ignored"])
+            .env("SCHEMATHESIS", st)
+            .current_dir(root()),
+    )
 }
 
 /// The local OpenID provider's own tests (node's test runner).
