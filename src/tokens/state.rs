@@ -19,6 +19,10 @@ pub enum Load {
     Failed(ApiError),
 }
 
+/// Pages without rows asked for in a row before the screen shows where it stands (a million
+/// tokens, at the server's 20,000 index entries per scanned page).
+const EMPTY_PAGES: usize = 50;
+
 /// How long typing pauses before the search is sent.
 pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);
 
@@ -194,10 +198,29 @@ impl TokensState {
 
     /// Takes in one page (the first, or the next) when `answer` comes, unless a newer first
     /// page was asked for meanwhile.
+    ///
+    /// A search the server scans in bounded stretches may answer a page without rows and a
+    /// cursor to go on from: the next page is asked for at once (up to [`EMPTY_PAGES`] in a
+    /// row), so the screen never says "no match" while the list goes on.
     fn take(&self, answer: ApiFuture<TokenList>, generation: u64, first_page: bool) {
         let this = *self;
         spawn_local(async move {
-            let answer = answer.await;
+            let mut answer = answer.await;
+            for _ in 0..EMPTY_PAGES {
+                let cursor = match &answer {
+                    Ok(list) if list.items.is_empty() => list.next_cursor.clone(),
+                    _ => None,
+                };
+                let Some(cursor) = cursor else { break };
+                if this.generation.try_get_value() != Some(generation) {
+                    return;
+                }
+                answer = this
+                    .api
+                    .get()
+                    .list(&this.query_untracked(Some(cursor)))
+                    .await;
+            }
             if this.generation.try_get_value() != Some(generation) {
                 return;
             }

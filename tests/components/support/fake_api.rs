@@ -30,6 +30,7 @@ struct State {
     failures: Vec<(Op, ApiError, bool)>,
     delays: Vec<(Op, i32)>,
     count_cap: Option<u64>,
+    scan_stretch: Option<usize>,
     serial: u32,
 }
 
@@ -71,6 +72,13 @@ impl FakeApi {
     /// the counts then say `capped`.
     pub fn cap_counts(&self, cap: u64) {
         self.0.borrow_mut().count_cap = Some(cap);
+    }
+
+    /// A search looks at `entries` tokens per page at most, in the list's order, as the
+    /// server's scanning search does: a page can hold fewer matches than asked, even none,
+    /// with a cursor after the stretch it looked at.
+    pub fn scan_in_stretches(&self, entries: usize) {
+        self.0.borrow_mut().scan_stretch = Some(entries);
     }
 
     /// Every list query received, in order.
@@ -153,9 +161,20 @@ impl FakeApi {
             counted(TokenStatus::Inactive),
         );
         counts.capped = state.count_cap.is_some_and(|cap| counts.total >= cap);
+        let stretch = state.scan_stretch.filter(|_| query.search().is_some());
+        let any_name = ListParams {
+            q: None,
+            ..query.clone()
+        };
         let mut items: Vec<Token> = visible
             .into_iter()
-            .filter(|t| query.matches(t))
+            .filter(|t| {
+                if stretch.is_some() {
+                    any_name.matches(t)
+                } else {
+                    query.matches(t)
+                }
+            })
             .cloned()
             .collect();
         items.sort_by(|a, b| {
@@ -170,12 +189,27 @@ impl FakeApi {
                 order
             }
         });
-        let total = items.len() as u64;
         let start: usize = query
             .cursor
             .as_deref()
             .map(|c| c.parse().unwrap())
             .unwrap_or(0);
+        if let Some(stretch) = stretch {
+            let (mut page, mut at) = (Vec::new(), start);
+            while at < items.len() && at < start + stretch && page.len() < query.limit as usize {
+                if query.matches(&items[at]) {
+                    page.push(items[at].clone());
+                }
+                at += 1;
+            }
+            return Ok(TokenList {
+                total: counts.total,
+                items: page,
+                next_cursor: (at < items.len()).then(|| at.to_string()),
+                counts,
+            });
+        }
+        let total = items.len() as u64;
         let limit = query.limit as usize;
         let end = (start + limit).min(items.len());
         let next_cursor = (end < items.len()).then(|| end.to_string());
