@@ -20,8 +20,8 @@ pub enum Load {
 }
 
 /// Pages without rows asked for in a row before the screen shows where it stands (a million
-/// tokens, at the server's 20,000 index entries per scanned page).
-const EMPTY_PAGES: usize = 50;
+/// tokens, at the server's 10,000 index entries per scanned page).
+const EMPTY_PAGES: usize = 100;
 
 /// How long typing pauses before the search is sent.
 pub const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);

@@ -29,7 +29,7 @@ use super::tokens::{KeyValue, Position, TOKEN_COLUMNS, TokenQuery, TokenRow};
 /// names); more go the scanning way. Each match costs a row read, twice.
 pub const INDEX_MATCHES: i64 = 2_000;
 /// Index entries a scanned page reads at most.
-pub const SCAN_ROWS: i64 = 20_000;
+pub const SCAN_ROWS: i64 = 10_000;
 /// Index entries a scanned count reads at most, per status.
 pub const COUNT_SCAN_ROWS: i64 = 1_000;
 
