@@ -118,6 +118,7 @@ fn rust_layer(tools: &Tools) -> Result<(Counts, bool)> {
     };
     cmd.args(["--exclude", "api-tokens-portal", "--exclude", "e2e"])
         .env("TOKEN_API_TEST_POSTGRES_URL", pg.url())
+        .env("TOKEN_API_TEST_POSTGRES_BIN", pg_bin)
         .current_dir(root());
     let result = run_counted(&mut cmd);
     drop(pg);

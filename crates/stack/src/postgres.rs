@@ -11,6 +11,7 @@ pub struct Postgres {
     bin: PathBuf,
     dir: PathBuf,
     url: String,
+    port: u16,
     as_postgres_user: bool,
 }
 
@@ -30,6 +31,7 @@ impl Postgres {
         let pg = Postgres {
             bin: bin.to_path_buf(),
             url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            port,
             dir,
             as_postgres_user,
         };
@@ -41,19 +43,35 @@ impl Postgres {
             "postgres",
             "--no-sync",
         ]))?;
-        run(pg
+        pg.start_again()?;
+        Ok(pg)
+    }
+
+    /// Stops the cluster at once (`pg_ctl stop -m immediate`), as a crash would; its data
+    /// stays for [`Postgres::start_again`].
+    pub fn stop(&self) -> Result<()> {
+        run(self
             .command("pg_ctl")
             .arg("-D")
-            .arg(&data)
+            .arg(self.dir.join("data"))
+            .args(["-w", "-m", "immediate", "stop"]))
+    }
+
+    /// Starts the cluster (again) on its port.
+    pub fn start_again(&self) -> Result<()> {
+        run(self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
             .arg("-o")
             .arg(format!(
-                "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=200",
-                pg.dir.display()
+                "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=200",
+                self.port,
+                self.dir.display()
             ))
             .args(["-w", "-l"])
-            .arg(pg.dir.join("log"))
-            .arg("start"))?;
-        Ok(pg)
+            .arg(self.dir.join("log"))
+            .arg("start"))
     }
 
     /// Its connection URL, e.g. `postgres://postgres@127.0.0.1:5433/postgres`.

@@ -36,6 +36,15 @@ pub struct Config {
         value_parser = millis
     )]
     pub change_poll_interval: Duration,
+    /// How soon after fetching the issuer's keys an access token with an unknown `kid` may
+    /// fetch them again, in milliseconds (a rotated key is accepted after at most this long).
+    #[arg(
+        long = "jwks-min-refresh-ms",
+        env = "JWKS_MIN_REFRESH_MS",
+        default_value = "60000",
+        value_parser = millis
+    )]
+    pub jwks_min_refresh: Duration,
     /// How often coalesced last-used writes are flushed (at most one minute).
     #[arg(skip = LAST_USED_FLUSH_INTERVAL)]
     pub last_used_flush_interval: Duration,
@@ -53,6 +62,7 @@ impl Default for Config {
             portal_url_template: token_wire::DEFAULT_PORTAL_URL_TEMPLATE.into(),
             rate_limit_per_minute: token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE,
             change_poll_interval: CHANGE_POLL_INTERVAL,
+            jwks_min_refresh: crate::jwt::REFRESH_AFTER_SUCCESS,
             last_used_flush_interval: LAST_USED_FLUSH_INTERVAL,
         }
     }

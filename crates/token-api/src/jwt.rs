@@ -42,7 +42,7 @@ pub enum JwtError {
     Unavailable(&'static str),
 }
 
-const REFRESH_AFTER_SUCCESS: Duration = Duration::from_secs(60);
+pub const REFRESH_AFTER_SUCCESS: Duration = Duration::from_secs(60);
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(2);
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const LEEWAY_SECS: u64 = 60;
@@ -62,6 +62,8 @@ pub struct JwtVerifier {
     http: reqwest::Client,
     keys: RwLock<HashMap<String, DecodingKey>>,
     fetch: tokio::sync::Mutex<FetchState>,
+    /// How soon after a successful fetch an unknown `kid` may fetch the keys again.
+    refresh_after_success: Duration,
     verified: Verified,
 }
 
@@ -84,8 +86,16 @@ impl JwtVerifier {
             http,
             keys: RwLock::default(),
             fetch: tokio::sync::Mutex::default(),
+            refresh_after_success: REFRESH_AFTER_SUCCESS,
             verified: Verified::default(),
         }
+    }
+
+    /// Lets an unknown `kid` fetch the keys again `interval` after a successful fetch
+    /// (default one minute).
+    pub fn refreshing_at_most_every(mut self, interval: Duration) -> Self {
+        self.refresh_after_success = interval;
+        self
     }
 
     /// Validates `token` and returns its claims.
@@ -137,7 +147,7 @@ impl JwtVerifier {
         let mut state = self.fetch.lock().await;
         if state
             .last_success
-            .is_some_and(|t| t.elapsed() < REFRESH_AFTER_SUCCESS)
+            .is_some_and(|t| t.elapsed() < self.refresh_after_success)
         {
             return Ok(());
         }

@@ -46,7 +46,8 @@ impl AppState {
     pub fn with_clock(store: Store, config: Config, clock: Clock) -> Result<AppState, StartError> {
         let csp = Csp::new(config.issuer.as_deref(), config.spa_dir.as_deref())?;
         Ok(AppState(Arc::new(Inner {
-            jwt: JwtVerifier::new(config.issuer.clone(), config.audience.clone()),
+            jwt: JwtVerifier::new(config.issuer.clone(), config.audience.clone())
+                .refreshing_at_most_every(config.jwks_min_refresh),
             limiter: RateLimiter::new(config.rate_limit_per_minute),
             api_tokens: ApiTokenCache::default(),
             pending: PendingUses::default(),

@@ -1,10 +1,12 @@
 //! A loopback OpenID provider: discovery and a JWKS with the fixture RSA key, and access
-//! tokens signed with it.
+//! tokens signed with it. Tests can make it unreachable and rotate its key.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
@@ -17,41 +19,86 @@ pub const KID: &str = "test-key-1";
 const TEST_KEY: &str = include_str!("../fixtures/test_key.pem");
 const TEST_N: &str = include_str!("../fixtures/test_key.n");
 pub const OTHER_KEY: &str = include_str!("../fixtures/other_key.pem");
+const OTHER_N: &str = include_str!("../fixtures/other_key.n");
 
-/// A loopback OpenID provider serving discovery and a JWKS with one RSA key.
+/// A loopback OpenID provider serving discovery and a JWKS.
 pub struct TestIdp {
     pub issuer: String,
-    key: EncodingKey,
+    /// The key tokens are signed with, and its `kid`.
+    signing: RwLock<(EncodingKey, String)>,
+    jwks: Arc<RwLock<Value>>,
+    reachable: Arc<AtomicBool>,
     /// How many times the JWKS was fetched.
     pub jwks_fetches: Arc<AtomicUsize>,
+}
+
+/// A JWKS entry for the RSA key of modulus `n`.
+fn jwk(kid: &str, n: &str) -> Value {
+    json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n.trim(), "e": "AQAB"})
+}
+
+/// `body`, or 503 while the provider is unreachable.
+fn when_reachable(reachable: &AtomicBool, body: Value) -> Response {
+    if reachable.load(Ordering::SeqCst) {
+        Json(body).into_response()
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE.into_response()
+    }
 }
 
 impl TestIdp {
     pub async fn start() -> TestIdp {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let issuer = format!("http://{}", listener.local_addr().unwrap());
-        let jwks = json!({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": KID, "n": TEST_N.trim(), "e": "AQAB"}]});
+        let jwks = Arc::new(RwLock::new(json!({"keys": [jwk(KID, TEST_N)]})));
         let discovery = json!({"issuer": issuer, "jwks_uri": format!("{issuer}/jwks")});
+        let reachable = Arc::new(AtomicBool::new(true));
         let jwks_fetches = Arc::new(AtomicUsize::new(0));
-        let counter = jwks_fetches.clone();
+        let (counter, served, up, up_too) = (
+            jwks_fetches.clone(),
+            jwks.clone(),
+            reachable.clone(),
+            reachable.clone(),
+        );
         let app = axum::Router::new()
             .route(
                 "/.well-known/openid-configuration",
-                get(move || async move { Json(discovery) }),
+                get(move || async move { when_reachable(&up, discovery) }),
             )
             .route(
                 "/jwks",
                 get(move || {
                     counter.fetch_add(1, Ordering::SeqCst);
-                    async move { Json(jwks) }
+                    let body = served.read().unwrap().clone();
+                    async move { when_reachable(&up_too, body) }
                 }),
             );
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
         TestIdp {
             issuer,
-            key: EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).unwrap(),
+            signing: RwLock::new((
+                EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).unwrap(),
+                KID.into(),
+            )),
+            jwks,
+            reachable,
             jwks_fetches,
         }
+    }
+
+    /// Makes discovery and the JWKS answer 503 (`false`) or answer again (`true`).
+    pub fn set_reachable(&self, reachable: bool) {
+        self.reachable.store(reachable, Ordering::SeqCst);
+    }
+
+    /// Rotates the signing key: the JWKS lists the other fixture key under `kid` alone, and
+    /// tokens are signed with it from now on.
+    pub fn rotate_key(&self, kid: &str) {
+        *self.jwks.write().unwrap() = json!({"keys": [jwk(kid, OTHER_N)]});
+        *self.signing.write().unwrap() = (
+            EncodingKey::from_rsa_pem(OTHER_KEY.as_bytes()).unwrap(),
+            kid.into(),
+        );
     }
 
     /// Standard valid claims for a user.
@@ -64,11 +111,12 @@ impl TestIdp {
         })
     }
 
-    /// Signs `claims` with the JWKS key.
+    /// Signs `claims` with the current signing key.
     pub fn sign(&self, claims: &Value) -> String {
+        let signing = self.signing.read().unwrap();
         let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(KID.into());
-        jsonwebtoken::encode(&header, claims, &self.key).unwrap()
+        header.kid = Some(signing.1.clone());
+        jsonwebtoken::encode(&header, claims, &signing.0).unwrap()
     }
 
     /// A valid access token.
