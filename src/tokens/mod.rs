@@ -7,6 +7,7 @@
 mod generate;
 mod prefetch;
 mod revoke;
+mod rows;
 mod state;
 mod table;
 mod toolbar;

@@ -11,10 +11,10 @@ const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:n
 /// A modal dialog labelled by its heading (`labelled_by` is the heading's id).
 ///
 /// On open it focuses the element marked `data-autofocus` (else the first focusable one); on
-/// close it gives focus back to `return_focus` (a CSS selector), else to the element that had
-/// it, else to the element with id `fallback_focus` (e.g. the screen's heading, when the
-/// button that opened the dialog is gone). Some browsers do not focus a clicked button, hence
-/// `return_focus`.
+/// close it gives focus back to the element that had it, else to `return_focus` (a CSS
+/// selector: some browsers do not focus a clicked button), else to the element with id
+/// `fallback_focus` (e.g. the screen's heading, when the button that opened the dialog is
+/// gone).
 #[component]
 pub fn Modal(
     /// Id of the element that names the dialog.
@@ -115,9 +115,9 @@ fn focusables(dialog: &web_sys::Element) -> Vec<HtmlElement> {
 fn restore_focus(selector: Option<&str>, opener: Option<web_sys::Element>, fallback_id: &str) {
     let document = document();
     let body = document.body().map(web_sys::Element::from);
-    let target = selector
-        .and_then(|s| document.query_selector(s).ok().flatten())
-        .or(opener.filter(|el| el.is_connected() && Some(el) != body.as_ref()))
+    let target = opener
+        .filter(|el| el.is_connected() && Some(el) != body.as_ref())
+        .or_else(|| selector.and_then(|s| document.query_selector(s).ok().flatten()))
         .or_else(|| document.get_element_by_id(fallback_id));
     if let Some(target) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
         let _ = target.focus();

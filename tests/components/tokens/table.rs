@@ -6,7 +6,7 @@ use token_wire::{SortKey, SortOrder, TokenStatus};
 use wasm_bindgen_test::*;
 
 use super::{NOW, cell, reader_screen, row, row_names, rows, screen};
-use crate::support::fake_api::{FakeApi, Op, reader, token};
+use crate::support::fake_api::{FakeApi, Op, admin, reader, token};
 use crate::support::{by_id, click_and_settle, find, find_all, press, settle, text, type_into};
 
 #[wasm_bindgen_test]
@@ -192,4 +192,31 @@ fn to_locale_string(iso: &str) -> String {
     js_sys::Date::new(&iso.into())
         .to_locale_string(&language, &options)
         .into()
+}
+
+#[wasm_bindgen_test]
+async fn names_and_owners_are_text_never_markup() {
+    let me = admin();
+    let name = r#"<img src=x onerror="alert(1)"> & 'quoted' "name""#;
+    let mut mallory = reader();
+    mallory.user_id = "u-mallory".into();
+    mallory.display_name = "<b>Mallory</b>".into();
+    let api = FakeApi::new(
+        me,
+        vec![token("x", name, &mallory, TokenStatus::Generated, None)],
+    );
+    let view = screen(&api, 50).await;
+    let root = &view.root;
+    assert_eq!(row_names(root), vec![name.to_string()]);
+    let row = find(root, "[data-testid=token-row]").unwrap();
+    assert_eq!(text(&find(&row, ".name-text").unwrap()), name);
+    assert_eq!(cell(&row, "token-owner"), "<b>Mallory</b>");
+    assert!(
+        find(root, "tbody img, tbody b").is_none(),
+        "no element from a name"
+    );
+    assert_eq!(
+        by_id(&row, "revoke-button").get_attribute("aria-label"),
+        Some(format!("Revoke {name}"))
+    );
 }
