@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::directory::DirectoryConfig;
+
 /// Settings of a running server; `token-api serve` reads them from its options and
 /// environment (see [`crate::cli::ServeArgs`]).
 #[derive(Clone, Debug, clap::Args)]
@@ -39,6 +41,9 @@ pub struct Config {
     /// How often coalesced last-used writes are flushed (at most one minute).
     #[arg(skip = LAST_USED_FLUSH_INTERVAL)]
     pub last_used_flush_interval: Duration,
+    /// Syncing roles from the directory.
+    #[command(flatten)]
+    pub directory: DirectoryConfig,
 }
 
 const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -54,6 +59,7 @@ impl Default for Config {
             rate_limit_per_minute: token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE,
             change_poll_interval: CHANGE_POLL_INTERVAL,
             last_used_flush_interval: LAST_USED_FLUSH_INTERVAL,
+            directory: DirectoryConfig::default(),
         }
     }
 }

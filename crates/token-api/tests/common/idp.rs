@@ -1,5 +1,5 @@
-//! A loopback OpenID provider: discovery and a JWKS with the fixture RSA key, and access
-//! tokens signed with it.
+//! A loopback OpenID provider: discovery and a JWKS with the fixture RSA key, access tokens
+//! signed with it, and a directory (see [`super::directory`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use token_wire::Role;
 use tokio::net::TcpListener;
+
+use super::directory::Directory;
 
 pub const AUDIENCE: &str = "api://token-api";
 pub const KID: &str = "test-key-1";
@@ -24,6 +26,8 @@ pub struct TestIdp {
     key: EncodingKey,
     /// How many times the JWKS was fetched.
     pub jwks_fetches: Arc<AtomicUsize>,
+    /// The directory's role assignments.
+    pub directory: Directory,
 }
 
 impl TestIdp {
@@ -31,7 +35,11 @@ impl TestIdp {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let issuer = format!("http://{}", listener.local_addr().unwrap());
         let jwks = json!({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": KID, "n": TEST_N.trim(), "e": "AQAB"}]});
-        let discovery = json!({"issuer": issuer, "jwks_uri": format!("{issuer}/jwks")});
+        let discovery = json!({
+            "issuer": issuer, "jwks_uri": format!("{issuer}/jwks"),
+            "token_endpoint": format!("{issuer}/token"),
+        });
+        let directory = Directory::new(&issuer);
         let jwks_fetches = Arc::new(AtomicUsize::new(0));
         let counter = jwks_fetches.clone();
         let app = axum::Router::new()
@@ -45,12 +53,14 @@ impl TestIdp {
                     counter.fetch_add(1, Ordering::SeqCst);
                     async move { Json(jwks) }
                 }),
-            );
+            )
+            .merge(directory.routes());
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
         TestIdp {
             issuer,
             key: EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).unwrap(),
             jwks_fetches,
+            directory,
         }
     }
 

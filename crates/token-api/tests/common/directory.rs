@@ -1,0 +1,147 @@
+//! The test provider's directory: a client-credentials token endpoint for one application and
+//! Microsoft Graph's `roleManagement/directory/roleAssignments`, paged two at a time, over
+//! role assignments the test sets.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde_json::json;
+use token_wire::Role;
+
+pub const DIRECTORY_CLIENT_ID: &str = "token-api-directory";
+pub const DIRECTORY_SECRET: &str = "test-directory-secret";
+const PAGE: usize = 2;
+
+/// Role assignments by principal id, and the application tokens issued.
+#[derive(Clone)]
+pub struct Directory {
+    base: String,
+    roles: Arc<Mutex<BTreeMap<String, Vec<Role>>>>,
+    tokens: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Directory {
+    pub fn new(issuer: &str) -> Directory {
+        Directory {
+            base: format!("{issuer}/v1.0"),
+            roles: Arc::default(),
+            tokens: Arc::default(),
+        }
+    }
+
+    /// The directory API's base URL (`DIRECTORY_URL`).
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    /// Assigns `roles` to user `oid`, replacing what they had (none: no assignment).
+    pub fn set_roles(&self, oid: &str, roles: &[Role]) {
+        self.roles
+            .lock()
+            .unwrap()
+            .insert(oid.to_string(), roles.to_vec());
+    }
+
+    /// How many application tokens were issued.
+    pub fn sign_ins(&self) -> usize {
+        self.tokens.lock().unwrap().len()
+    }
+
+    pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        Router::new()
+            .route("/token", post(token))
+            .route(
+                "/v1.0/roleManagement/directory/roleAssignments",
+                get(assignments),
+            )
+            .with_state(self.clone())
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenForm {
+    grant_type: String,
+    scope: Option<String>,
+}
+
+/// Client credentials with HTTP Basic authentication of the one application.
+async fn token(
+    State(d): State<Directory>,
+    headers: HeaderMap,
+    Form(f): Form<TokenForm>,
+) -> Response {
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("{DIRECTORY_CLIENT_ID}:{DIRECTORY_SECRET}"));
+    let authorized = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == format!("Basic {basic}"));
+    if !authorized {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_client"})),
+        )
+            .into_response();
+    }
+    if f.grant_type != "client_credentials"
+        || f.scope.as_deref() != Some("https://graph.microsoft.com/.default")
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_request"})),
+        )
+            .into_response();
+    }
+    let access_token = format!("directory-{}", token_api::values::new_id());
+    d.tokens.lock().unwrap().insert(access_token.clone());
+    Json(json!({"access_token": access_token, "token_type": "Bearer", "expires_in": 3600}))
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    #[serde(rename = "$skiptoken")]
+    skip: Option<usize>,
+}
+
+async fn assignments(
+    State(d): State<Directory>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !d.tokens.lock().unwrap().contains(bearer) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let all: Vec<_> = d
+        .roles
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|(oid, roles)| {
+            roles.iter().map(move |r| {
+                json!({"principalId": oid, "roleDefinitionId": r.wid(), "directoryScopeId": "/"})
+            })
+        })
+        .collect();
+    let skip = q.skip.unwrap_or(0);
+    let mut page = json!({"value": all.iter().skip(skip).take(PAGE).collect::<Vec<_>>()});
+    if skip + PAGE < all.len() {
+        page["@odata.nextLink"] = json!(format!(
+            "{}/roleManagement/directory/roleAssignments?$skiptoken={}",
+            d.base,
+            skip + PAGE
+        ));
+    }
+    Json(page).into_response()
+}
