@@ -5,7 +5,9 @@
 //
 //   POST /token  grant_type=client_credentials, scope=https://graph.microsoft.com/.default,
 //                HTTP Basic auth of IDP_DIRECTORY_CLIENT_ID : IDP_DIRECTORY_CLIENT_SECRET
-//   GET  /v1.0/roleManagement/directory/roleAssignments[?$top=N&$skiptoken=K]
+//   GET  /v1.0/roleManagement/directory/roleAssignments
+//                ?$filter=roleDefinitionId eq '<wid>'   (required, as by Graph)
+//                [&$top=N&$skiptoken=K]
 //                → { value: [{ id, principalId, roleDefinitionId, directoryScopeId: "/" }],
 //                    "@odata.nextLink"? }
 //   POST /dev/accounts/<oid>/roles  { "wids": [...] } → 204: the account's roles from now on
@@ -66,15 +68,20 @@ async function readJson(req) {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** The page `url` asks for; `undefined` without a `roleDefinitionId eq '…'` filter. */
 function assignmentsPage(url, issuer) {
-  const all = accounts.flatMap((a) => a.wids.map((wid) => ({
+  const filter = url.searchParams.get('$filter') ?? '';
+  const wid = filter.match(/^roleDefinitionId eq '([^']+)'$/)?.[1];
+  if (!wid) return undefined;
+  const all = accounts.filter((a) => a.wids.includes(wid)).map((a) => ({
     id: `${a.oid}:${wid}`, principalId: a.oid, roleDefinitionId: wid, directoryScopeId: '/',
-  })));
+  }));
   const top = Math.max(1, Math.min(PAGE, Number(url.searchParams.get('$top')) || PAGE));
   const skip = Math.max(0, Number(url.searchParams.get('$skiptoken')) || 0);
   const page = { value: all.slice(skip, skip + top) };
   if (skip + top < all.length) {
-    page['@odata.nextLink'] = `${issuer}${ASSIGNMENTS}?$top=${top}&$skiptoken=${skip + top}`;
+    const next = new URLSearchParams({ $filter: filter, $top: String(top), $skiptoken: String(skip + top) });
+    page['@odata.nextLink'] = `${issuer}${ASSIGNMENTS}?${next}`;
   }
   return page;
 }
@@ -92,7 +99,9 @@ export function handleDirectory(req, res, url, { provider, issuer, clientId }) {
       return json(res, 401, { error: { code: 'InvalidAuthenticationToken' } });
     }
     if (url.pathname === ASSIGNMENTS && req.method === 'GET') {
-      return json(res, 200, assignmentsPage(url, issuer));
+      const page = assignmentsPage(url, issuer);
+      if (page) return json(res, 200, page);
+      return json(res, 400, { error: { code: 'BadRequest', message: "expected $filter=roleDefinitionId eq '<id>'" } });
     }
     if (roles && req.method === 'POST') {
       const account = findByOid(decodeURIComponent(roles[1]));

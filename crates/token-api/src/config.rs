@@ -66,9 +66,14 @@ impl Default for Config {
 
 /// A positive number of milliseconds.
 fn millis(s: &str) -> Result<Duration, String> {
+    positive(s, "milliseconds").map(Duration::from_millis)
+}
+
+/// A positive whole number (of `unit`, for the error).
+pub(crate) fn positive(s: &str, unit: &str) -> Result<u64, String> {
     match s.parse::<u64>() {
-        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
-        _ => Err("expected a positive number of milliseconds".into()),
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("expected a positive number of {unit}")),
     }
 }
 

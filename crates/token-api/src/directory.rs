@@ -1,6 +1,7 @@
 //! Roles from the directory, without their owner signing in: the server signs in to the
-//! directory as an application (OAuth 2 client credentials), reads the tenant-wide role
-//! assignments (Microsoft Graph `roleManagement/directory/roleAssignments`, or the local
+//! directory as an application (OAuth 2 client credentials; Graph needs the application
+//! permission `RoleManagement.Read.Directory`), reads the tenant-wide assignments of the
+//! portal's roles (Microsoft Graph `roleManagement/directory/roleAssignments`, or the local
 //! provider's equivalent) and sets the roles of every known user of the tenant from them:
 //! a role removed in the directory reaches every token of its holder at the next sync. Runs
 //! every [`DirectoryConfig::sync_interval`] in a server configured for it, and once by
@@ -13,6 +14,7 @@ use std::time::Duration;
 use oauth2::basic::BasicClient;
 use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 use serde::Deserialize;
+use token_wire::Role;
 
 use crate::state::AppState;
 use crate::store::Store;
@@ -86,10 +88,14 @@ fn secret(s: &str) -> Result<Secret, String> {
 }
 
 fn seconds(s: &str) -> Result<Duration, String> {
-    match s.parse::<u64>() {
-        Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
-        _ => Err("expected a positive number of seconds".into()),
-    }
+    crate::config::positive(s, "seconds").map(Duration::from_secs)
+}
+
+/// The JSON body of the answer to `request`, which must succeed.
+async fn get_json<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+) -> Result<T, reqwest::Error> {
+    request.send().await?.error_for_status()?.json().await
 }
 
 /// Why a sync did not happen; no role was changed then.
@@ -183,16 +189,12 @@ impl DirectoryClient {
             return Ok(url.clone());
         }
         let issuer = self.issuer.as_deref().unwrap_or_default();
-        let discovery: Discovery = self
-            .http
-            .get(format!("{issuer}/.well-known/openid-configuration"))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(SyncError::Discovery)?
-            .json()
-            .await
-            .map_err(SyncError::Discovery)?;
+        let discovery: Discovery = get_json(
+            self.http
+                .get(format!("{issuer}/.well-known/openid-configuration")),
+        )
+        .await
+        .map_err(SyncError::Discovery)?;
         Ok(discovery.token_endpoint)
     }
 
@@ -211,37 +213,34 @@ impl DirectoryClient {
         Ok(token.access_token().secret().clone())
     }
 
-    /// The tenant-wide role assignments: principal id → role template ids (`wids`).
-    pub async fn assignments(&self) -> Result<HashMap<String, Vec<String>>, SyncError> {
+    /// The tenant-wide assignments of the portal's roles: principal id → roles. Graph lists
+    /// assignments only by role or principal, so each role is read on its own (`$filter`
+    /// on `roleDefinitionId`, the role's template id), page by page.
+    pub async fn assignments(&self) -> Result<HashMap<String, Vec<Role>>, SyncError> {
         let bearer = self.sign_in().await?;
         let base = self.config.url.trim_end_matches('/');
-        let mut next = Some(format!("{base}/roleManagement/directory/roleAssignments"));
-        let mut roles: HashMap<String, Vec<String>> = HashMap::new();
-        while let Some(url) = next {
-            if !url.starts_with(&format!("{base}/")) {
-                return Err(SyncError::ForeignNextLink);
-            }
-            let page: Page = self
-                .http
-                .get(&url)
-                .bearer_auth(&bearer)
-                .send()
-                .await
-                .and_then(|r| r.error_for_status())
-                .map_err(SyncError::Read)?
-                .json()
-                .await
-                .map_err(SyncError::Read)?;
-            // Tenant-wide assignments only, as in the `wids` claim.
-            for a in page.value {
-                if a.directory_scope_id.as_deref().is_none_or(|s| s == "/") {
-                    roles
-                        .entry(a.principal_id)
-                        .or_default()
-                        .push(a.role_definition_id);
+        let list = format!("{base}/roleManagement/directory/roleAssignments");
+        let mut roles: HashMap<String, Vec<Role>> = HashMap::new();
+        for role in Role::ALL {
+            let filter = format!("roleDefinitionId eq '{}'", role.wid());
+            let mut request = self.http.get(&list).query(&[("$filter", filter)]);
+            loop {
+                let page: Page = get_json(request.bearer_auth(&bearer))
+                    .await
+                    .map_err(SyncError::Read)?;
+                // Tenant-wide assignments only, as in the `wids` claim.
+                for a in page.value {
+                    let tenant_wide = a.directory_scope_id.as_deref().is_none_or(|s| s == "/");
+                    if tenant_wide && a.role_definition_id == role.wid() {
+                        roles.entry(a.principal_id).or_default().push(role);
+                    }
                 }
+                let Some(next) = page.next_link else { break };
+                if !next.starts_with(&format!("{base}/")) {
+                    return Err(SyncError::ForeignNextLink);
+                }
+                request = self.http.get(next);
             }
-            next = page.next_link;
         }
         Ok(roles)
     }
@@ -251,12 +250,7 @@ impl DirectoryClient {
     /// directory cannot be read whole.
     pub async fn sync(&self, store: &Store, now: i64) -> Result<Vec<String>, SyncError> {
         let assignments = self.assignments().await?;
-        let roles_of = |user: &str| {
-            assignments
-                .get(user)
-                .map(|wids| token_wire::roles_from_wids(wids))
-                .unwrap_or_default()
-        };
+        let roles_of = |user: &str| assignments.get(user).cloned().unwrap_or_default();
         Ok(store.sync_roles(&self.tenant_id, roles_of, now).await?)
     }
 }

@@ -128,10 +128,12 @@ async fn cached_api_tokens_are_read_again_within_a_minute(env: Env) {
 both_backends!(cached_api_tokens_are_read_again_within_a_minute);
 
 /// `boss` (a global administrator in the directory and in their access token) generates an
-/// API token, which works; other users fill more than one page of assignments.
+/// API token, which works; op's role is on a second page of assignments.
 async fn boss_with_a_token(env: &Env) -> (String, String) {
     let d = &env.idp.directory;
     d.set_roles("boss", &[GlobalAdministrator]);
+    // "alice" (never signed in) comes first: op's role is on the second page.
+    d.set_roles("alice", &[SecurityOperator]);
     d.set_roles("op", &[SecurityOperator]);
     d.set_roles("reader", &[SecurityReader, GlobalReader]);
     let boss = env.idp.access_token(TA, "boss", &[GlobalAdministrator]);

@@ -1,5 +1,6 @@
 //! The test provider's directory: a client-credentials token endpoint for one application and
-//! Microsoft Graph's `roleManagement/directory/roleAssignments`, paged two at a time, over
+//! Microsoft Graph's `roleManagement/directory/roleAssignments`, by role
+//! (`$filter=roleDefinitionId eq '…'`, required as by Graph) and paged one at a time, over
 //! role assignments the test sets.
 
 use std::collections::{BTreeMap, HashSet};
@@ -16,7 +17,8 @@ use token_wire::Role;
 
 pub const DIRECTORY_CLIENT_ID: &str = "token-api-directory";
 pub const DIRECTORY_SECRET: &str = "test-directory-secret";
-const PAGE: usize = 2;
+/// Assignments a page: one, so that a role held twice takes two pages.
+const PAGE: usize = 1;
 
 /// Role assignments by principal id, and the application tokens issued.
 #[derive(Clone)]
@@ -64,6 +66,14 @@ impl Directory {
     }
 }
 
+/// The Authorization header ("" without one).
+fn authorization(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 #[derive(serde::Deserialize)]
 struct TokenForm {
     grant_type: String,
@@ -78,11 +88,7 @@ async fn token(
 ) -> Response {
     let basic = base64::engine::general_purpose::STANDARD
         .encode(format!("{DIRECTORY_CLIENT_ID}:{DIRECTORY_SECRET}"));
-    let authorized = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Basic {basic}"));
-    if !authorized {
+    if authorization(&headers) != format!("Basic {basic}") {
         return (
             StatusCode::UNAUTHORIZED,
             Json(json!({"error": "invalid_client"})),
@@ -108,6 +114,8 @@ async fn token(
 struct PageQuery {
     #[serde(rename = "$skiptoken")]
     skip: Option<usize>,
+    #[serde(rename = "$filter")]
+    filter: Option<String>,
 }
 
 async fn assignments(
@@ -115,31 +123,37 @@ async fn assignments(
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    let bearer = authorization(&headers)
+        .strip_prefix("Bearer ")
         .unwrap_or_default();
     if !d.tokens.lock().unwrap().contains(bearer) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
+    let Some(wid) = q
+        .filter
+        .as_deref()
+        .and_then(|f| f.strip_prefix("roleDefinitionId eq '"))
+        .and_then(|f| f.strip_suffix('\''))
+        .map(str::to_string)
+    else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
     let all: Vec<_> = d
         .roles
         .lock()
         .unwrap()
         .iter()
-        .flat_map(|(oid, roles)| {
-            roles.iter().map(move |r| {
-                json!({"principalId": oid, "roleDefinitionId": r.wid(), "directoryScopeId": "/"})
-            })
-        })
+        .filter(|(_, roles)| roles.iter().any(|r| r.wid() == wid))
+        .map(|(oid, _)| json!({"principalId": oid, "roleDefinitionId": wid, "directoryScopeId": "/"}))
         .collect();
     let skip = q.skip.unwrap_or(0);
     let mut page = json!({"value": all.iter().skip(skip).take(PAGE).collect::<Vec<_>>()});
     if skip + PAGE < all.len() {
         page["@odata.nextLink"] = json!(format!(
-            "{}/roleManagement/directory/roleAssignments?$skiptoken={}",
+            "{}/roleManagement/directory/roleAssignments?$filter={}&$skiptoken={}",
             d.base,
+            form_urlencoded::byte_serialize(q.filter.as_deref().unwrap_or_default().as_bytes())
+                .collect::<String>(),
             skip + PAGE
         ));
     }
