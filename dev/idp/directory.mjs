@@ -7,7 +7,7 @@
 //                HTTP Basic auth of IDP_DIRECTORY_CLIENT_ID : IDP_DIRECTORY_CLIENT_SECRET
 //   GET  /v1.0/roleManagement/directory/roleAssignments
 //                ?$filter=roleDefinitionId eq '<wid>'   (required, as by Graph)
-//                [&$top=N&$skiptoken=K]
+//                [&$expand=principal][&$top=N&$skiptoken=K]   (every principal is a user)
 //                → { value: [{ id, principalId, roleDefinitionId, directoryScopeId: "/" }],
 //                    "@odata.nextLink"? }
 //   POST /dev/accounts/<oid>/roles  { "wids": [...] } → 204: the account's roles from now on
@@ -73,8 +73,10 @@ function assignmentsPage(url, issuer) {
   const filter = url.searchParams.get('$filter') ?? '';
   const wid = filter.match(/^roleDefinitionId eq '([^']+)'$/)?.[1];
   if (!wid) return undefined;
+  const expand = (url.searchParams.get('$expand') ?? '').startsWith('principal');
   const all = accounts.filter((a) => a.wids.includes(wid)).map((a) => ({
     id: `${a.oid}:${wid}`, principalId: a.oid, roleDefinitionId: wid, directoryScopeId: '/',
+    ...(expand ? { principal: { '@odata.type': '#microsoft.graph.user', id: a.oid } } : {}),
   }));
   const top = Math.max(1, Math.min(PAGE, Number(url.searchParams.get('$top')) || PAGE));
   const skip = Math.max(0, Number(url.searchParams.get('$skiptoken')) || 0);

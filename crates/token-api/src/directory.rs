@@ -135,8 +135,8 @@ struct Discovery {
 }
 
 #[derive(Deserialize)]
-struct Page {
-    value: Vec<Assignment>,
+struct Page<T> {
+    value: Vec<T>,
     #[serde(rename = "@odata.nextLink")]
     next_link: Option<String>,
 }
@@ -148,6 +148,20 @@ struct Assignment {
     role_definition_id: String,
     #[serde(default)]
     directory_scope_id: Option<String>,
+    /// With `$expand=principal`: whether the principal is a user or a group.
+    #[serde(default)]
+    principal: Option<Principal>,
+}
+
+#[derive(Deserialize)]
+struct Principal {
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Member {
+    id: String,
 }
 
 impl DirectoryClient {
@@ -213,36 +227,82 @@ impl DirectoryClient {
         Ok(token.access_token().secret().clone())
     }
 
-    /// The tenant-wide assignments of the portal's roles: principal id → roles. Graph lists
+    /// The tenant-wide assignments of the portal's roles: user id → roles. Graph lists
     /// assignments only by role or principal, so each role is read on its own (`$filter`
-    /// on `roleDefinitionId`, the role's template id), page by page.
+    /// on `roleDefinitionId`, the role's template id), page by page; a role assigned to a
+    /// (role-assignable) group goes to the group's users (`transitiveMembers`, which needs
+    /// `GroupMember.Read.All` too).
     pub async fn assignments(&self) -> Result<HashMap<String, Vec<Role>>, SyncError> {
         let bearer = self.sign_in().await?;
         let base = self.config.url.trim_end_matches('/');
         let list = format!("{base}/roleManagement/directory/roleAssignments");
         let mut roles: HashMap<String, Vec<Role>> = HashMap::new();
+        let mut members: HashMap<String, Vec<String>> = HashMap::new();
         for role in Role::ALL {
             let filter = format!("roleDefinitionId eq '{}'", role.wid());
-            let mut request = self.http.get(&list).query(&[("$filter", filter)]);
-            loop {
-                let page: Page = get_json(request.bearer_auth(&bearer))
-                    .await
-                    .map_err(SyncError::Read)?;
-                // Tenant-wide assignments only, as in the `wids` claim.
-                for a in page.value {
-                    let tenant_wide = a.directory_scope_id.as_deref().is_none_or(|s| s == "/");
-                    if tenant_wide && a.role_definition_id == role.wid() {
-                        roles.entry(a.principal_id).or_default().push(role);
+            let first = self.http.get(&list).query(&[
+                ("$filter", filter.as_str()),
+                ("$expand", "principal"),
+            ]);
+            let assigned: Vec<Assignment> = self.all_pages(first, &bearer).await?;
+            // Tenant-wide assignments only, as in the `wids` claim.
+            for a in assigned {
+                if a.role_definition_id != role.wid()
+                    || a.directory_scope_id.as_deref().is_some_and(|s| s != "/")
+                {
+                    continue;
+                }
+                let group = a.principal.and_then(|p| p.odata_type).as_deref()
+                    == Some("#microsoft.graph.group");
+                let users = if group {
+                    if !members.contains_key(&a.principal_id) {
+                        let url = format!(
+                            "{base}/groups/{}/transitiveMembers/microsoft.graph.user",
+                            a.principal_id
+                        );
+                        let first = self.http.get(url).query(&[("$select", "id")]);
+                        let found: Vec<Member> = self.all_pages(first, &bearer).await?;
+                        let ids = found.into_iter().map(|m| m.id).collect();
+                        members.insert(a.principal_id.clone(), ids);
+                    }
+                    members[&a.principal_id].clone()
+                } else {
+                    vec![a.principal_id]
+                };
+                for user in users {
+                    let held = roles.entry(user).or_default();
+                    if !held.contains(&role) {
+                        held.push(role);
                     }
                 }
-                let Some(next) = page.next_link else { break };
-                if !next.starts_with(&format!("{base}/")) {
-                    return Err(SyncError::ForeignNextLink);
-                }
-                request = self.http.get(next);
             }
         }
         Ok(roles)
+    }
+
+    /// Every item of a paged collection from `first` on, following `@odata.nextLink` (only
+    /// under `DIRECTORY_URL`, where the bearer may go).
+    async fn all_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        first: reqwest::RequestBuilder,
+        bearer: &str,
+    ) -> Result<Vec<T>, SyncError> {
+        let base = format!("{}/", self.config.url.trim_end_matches('/'));
+        let mut request = first;
+        let mut items = Vec::new();
+        loop {
+            let page: Page<T> = get_json(request.bearer_auth(bearer))
+                .await
+                .map_err(SyncError::Read)?;
+            items.extend(page.value);
+            let Some(next) = page.next_link else {
+                return Ok(items);
+            };
+            if !next.starts_with(&base) {
+                return Err(SyncError::ForeignNextLink);
+            }
+            request = self.http.get(next);
+        }
     }
 
     /// Reads the directory and sets the roles of the tenant's known users from it at `now`

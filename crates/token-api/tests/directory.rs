@@ -199,7 +199,13 @@ fn users_sync(env: &Env, secret: &str) -> std::process::Output {
 async fn users_sync_from_the_command_line(env: Env) {
     let s = &env.server;
     let (_, value) = boss_with_a_token(&env).await;
-    env.idp.directory.set_roles("boss", &[SecurityReader]);
+    // "grouped" is an operator through a role-assignable group.
+    let d = &env.idp.directory;
+    d.set_group("ops-group", &["grouped"]);
+    d.set_roles("ops-group", &[SecurityOperator]);
+    let grouped = env.idp.access_token(TA, "grouped", &[SecurityOperator]);
+    assert_eq!(s.get(&grouped, "/api/v1/me").await.0, 200);
+    d.set_roles("boss", &[SecurityReader]);
     let refused = users_sync(&env, "wrong-secret");
     assert!(!refused.status.success(), "a refused sign-in is an error");
     assert_eq!(
@@ -228,6 +234,11 @@ async fn users_sync_from_the_command_line(env: Env) {
         s.use_api_token(&value, false).await.0,
         200,
         "a reader still reads"
+    );
+    let (_, me) = s.get(&grouped, "/api/v1/me").await;
+    assert_eq!(
+        me["privileges"], "alerts",
+        "a group's role reaches its users"
     );
 }
 both_backends!(users_sync_from_the_command_line);

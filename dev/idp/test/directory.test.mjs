@@ -59,6 +59,10 @@ test("the application reads a role's assignments, page by page", async () => {
   assert.equal(pages, holders.length);
   assert.deepEqual(all.map((a) => a.principalId), holders);
   assert.ok(all.every((a) => a.roleDefinitionId === admin && a.directoryScopeId === '/'));
+  const expanded = await fetch(`${idp.issuer}${ASSIGNMENTS}?$filter=${encodeURIComponent(`roleDefinitionId eq '${admin}'`)}&$expand=principal`,
+    { headers: { authorization: `Bearer ${token}` } });
+  const principals = (await expanded.json()).value.map((a) => a.principal);
+  assert.deepEqual(principals, holders.map((id) => ({ '@odata.type': '#microsoft.graph.user', id })));
   const unfiltered = await fetch(`${idp.issuer}${ASSIGNMENTS}`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(unfiltered.status, 400, 'Graph lists assignments only by role or principal');
 });

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,6 +25,8 @@ const PAGE: usize = 1;
 pub struct Directory {
     base: String,
     roles: Arc<Mutex<BTreeMap<String, Vec<Role>>>>,
+    /// Groups (role-assignable, so principals too) and their users.
+    groups: Arc<Mutex<BTreeMap<String, Vec<String>>>>,
     tokens: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -33,6 +35,7 @@ impl Directory {
         Directory {
             base: format!("{issuer}/v1.0"),
             roles: Arc::default(),
+            groups: Arc::default(),
             tokens: Arc::default(),
         }
     }
@@ -50,6 +53,20 @@ impl Directory {
             .insert(oid.to_string(), roles.to_vec());
     }
 
+    /// Makes `group` a group of `users` (its roles are set with [`Self::set_roles`]).
+    pub fn set_group(&self, group: &str, users: &[&str]) {
+        let users = users.iter().map(|u| u.to_string()).collect();
+        self.groups.lock().unwrap().insert(group.to_string(), users);
+    }
+
+    /// Whether `headers` carry an application token this directory issued.
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        let bearer = authorization(headers)
+            .strip_prefix("Bearer ")
+            .unwrap_or_default();
+        self.tokens.lock().unwrap().contains(bearer)
+    }
+
     /// How many application tokens were issued.
     pub fn sign_ins(&self) -> usize {
         self.tokens.lock().unwrap().len()
@@ -61,6 +78,10 @@ impl Directory {
             .route(
                 "/v1.0/roleManagement/directory/roleAssignments",
                 get(assignments),
+            )
+            .route(
+                "/v1.0/groups/{id}/transitiveMembers/microsoft.graph.user",
+                get(members),
             )
             .with_state(self.clone())
     }
@@ -123,10 +144,7 @@ async fn assignments(
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let bearer = authorization(&headers)
-        .strip_prefix("Bearer ")
-        .unwrap_or_default();
-    if !d.tokens.lock().unwrap().contains(bearer) {
+    if !d.authorized(&headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let Some(wid) = q
@@ -144,7 +162,17 @@ async fn assignments(
         .unwrap()
         .iter()
         .filter(|(_, roles)| roles.iter().any(|r| r.wid() == wid))
-        .map(|(oid, _)| json!({"principalId": oid, "roleDefinitionId": wid, "directoryScopeId": "/"}))
+        .map(|(oid, _)| {
+            let kind = if d.groups.lock().unwrap().contains_key(oid) {
+                "group"
+            } else {
+                "user"
+            };
+            json!({
+                "principalId": oid, "roleDefinitionId": wid, "directoryScopeId": "/",
+                "principal": {"@odata.type": format!("#microsoft.graph.{kind}"), "id": oid},
+            })
+        })
         .collect();
     let skip = q.skip.unwrap_or(0);
     let mut page = json!({"value": all.iter().skip(skip).take(PAGE).collect::<Vec<_>>()});
@@ -158,4 +186,24 @@ async fn assignments(
         ));
     }
     Json(page).into_response()
+}
+
+/// The users of a group.
+async fn members(
+    State(d): State<Directory>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !d.authorized(&headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let users = d
+        .groups
+        .lock()
+        .unwrap()
+        .get(&id)
+        .cloned()
+        .unwrap_or_default();
+    let value: Vec<_> = users.iter().map(|u| json!({"id": u})).collect();
+    Json(json!({ "value": value })).into_response()
 }
