@@ -16,6 +16,7 @@
 // Both directory endpoints need the application's bearer token.
 
 import { accounts, findByOid } from './accounts.mjs';
+import { readBody } from './body.mjs';
 
 /** The directory's resource (`aud` of the application token), as Graph's. */
 export const DIRECTORY_AUDIENCE = 'https://graph.microsoft.com';
@@ -58,14 +59,7 @@ async function authorized(provider, req, clientId) {
 }
 
 async function readJson(req) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > 16 * 1024) throw new Error('body too large');
-    chunks.push(chunk);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  return JSON.parse(await readBody(req, 16 * 1024));
 }
 
 /** The page `url` asks for; `undefined` without a `roleDefinitionId eq '…'` filter. */

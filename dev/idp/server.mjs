@@ -17,6 +17,7 @@ for (const level of ['log', 'info', 'debug']) {
 const { default: Provider, errors } = await import('oidc-provider');
 const { accounts, findByOid, findByUsername, tenantName } = await import('./accounts.mjs');
 const { loginPage, logoutPage, errorPage, postLogoutPage } = await import('./views.mjs');
+const { readBody } = await import('./body.mjs');
 const { DIRECTORY_AUDIENCE, directoryClient, directoryResourceServer, handleDirectory } = await import('./directory.mjs');
 
 function list(value, fallback) {
@@ -246,14 +247,7 @@ const providerCallback = provider.callback();
 // ---- interactions (login page) -------------------------------------------------------
 
 async function readForm(req) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > 64 * 1024) throw new Error('form too large');
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams(await readBody(req, 64 * 1024));
 }
 
 function sendHtml(res, status, body) {
