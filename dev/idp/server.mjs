@@ -17,6 +17,8 @@ for (const level of ['log', 'info', 'debug']) {
 const { default: Provider, errors } = await import('oidc-provider');
 const { accounts, findByOid, findByUsername, tenantName } = await import('./accounts.mjs');
 const { loginPage, logoutPage, errorPage, postLogoutPage } = await import('./views.mjs');
+const { readBody } = await import('./body.mjs');
+const { DIRECTORY_AUDIENCE, directoryClient, directoryResourceServer, handleDirectory } = await import('./directory.mjs');
 
 function list(value, fallback) {
   const raw = value === undefined || value === '' ? fallback : value;
@@ -53,6 +55,8 @@ const apiScope = `${audience}/${apiScopeName}`;
 const accessTokenTtl = seconds('IDP_ACCESS_TOKEN_TTL', 3600);
 const refreshTokenTtl = seconds('IDP_REFRESH_TOKEN_TTL', 86400);
 const sessionTtl = Math.max(refreshTokenTtl, 14 * 24 * 3600);
+// The token API's directory sync (client credentials; see directory.mjs).
+const directory = directoryClient(env);
 
 // Listen first so that IDP_PORT=0 knows its port before the issuer is fixed.
 const server = http.createServer();
@@ -91,7 +95,7 @@ const configuration = {
     response_types: ['code'],
     redirect_uris: redirectUris,
     post_logout_redirect_uris: postLogoutRedirectUris,
-  }],
+  }, directory],
   jwks: { keys: [jwk] },
   cookies: {
     keys: [crypto.randomBytes(32).toString('base64url')],
@@ -126,6 +130,7 @@ const configuration = {
   features: {
     devInteractions: { enabled: false },
     revocation: { enabled: true },
+    clientCredentials: { enabled: true },
     userinfo: { enabled: true },
     rpInitiatedLogout: {
       enabled: true,
@@ -143,6 +148,7 @@ const configuration = {
       // The SPA asks for `<audience>/<scope>` in `scope` and sends no `resource`
       // parameter (like MSAL.js against Entra ID): map that scope to the API resource.
       async defaultResource(ctx) {
+        if (ctx.oidc.client?.clientId === directory.client_id) return DIRECTORY_AUDIENCE;
         const requested = new Set(String(ctx.oidc.params.scope ?? '').split(' '));
         return requested.has(apiScope) ? audience : undefined;
       },
@@ -150,8 +156,12 @@ const configuration = {
       async useGrantedResource() {
         return true;
       },
-      async getResourceServerInfo(ctx, resourceIndicator) {
-        if (resourceIndicator !== audience) {
+      async getResourceServerInfo(ctx, resourceIndicator, client) {
+        const directoryClient = client.clientId === directory.client_id;
+        if (directoryClient && resourceIndicator === DIRECTORY_AUDIENCE) {
+          return directoryResourceServer(accessTokenTtl);
+        }
+        if (directoryClient || resourceIndicator !== audience) {
           throw new errors.InvalidTarget(`unknown resource ${resourceIndicator}`);
         }
         return {
@@ -210,6 +220,7 @@ const configuration = {
   },
   ttl: {
     AccessToken: () => accessTokenTtl,
+    ClientCredentials: () => accessTokenTtl,
     IdToken: () => accessTokenTtl,
     AuthorizationCode: () => 60,
     Interaction: () => 3600,
@@ -236,14 +247,7 @@ const providerCallback = provider.callback();
 // ---- interactions (login page) -------------------------------------------------------
 
 async function readForm(req) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > 64 * 1024) throw new Error('form too large');
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams(await readBody(req, 64 * 1024));
 }
 
 function sendHtml(res, status, body) {
@@ -377,6 +381,7 @@ server.on('request', (req, res) => {
     );
     return;
   }
+  if (handleDirectory(req, res, url, { provider, issuer, clientId: directory.client_id })) return;
   if (url.pathname.startsWith('/interaction/')) {
     handleInteraction(req, res, url).catch((err) => {
       console.error('interaction error', err);

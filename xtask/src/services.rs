@@ -27,6 +27,10 @@ pub fn build_server() -> Result<PathBuf> {
     Ok(target_dir().join("debug/token-api"))
 }
 
+/// How often `cargo xtask dev` syncs roles from the provider's directory: a role changed
+/// there (`POST /dev/accounts/<oid>/roles`, see dev/idp/README.md) shows within a minute.
+const DEV_DIRECTORY_SYNC_SECS: u64 = 60;
+
 /// `cargo xtask dev`.
 pub fn dev() -> Result<()> {
     let tools = bootstrap::all(Needs {
@@ -46,6 +50,7 @@ pub fn dev() -> Result<()> {
         .store(Store::Sqlite(root().join("data/tokens.db")))
         .port(env_port("DEV_PORT", 8080)?)
         .idp_port(env_port("DEV_IDP_PORT", 9090)?)
+        .directory_sync(DEV_DIRECTORY_SYNC_SECS)
         .start()?;
 
     let (tx, rx) = mpsc::channel();

@@ -12,6 +12,10 @@ pub const AUDIENCE: &str = "api://token-api";
 pub const CLIENT_ID: &str = "api-tokens-portal";
 /// The password of every seeded account of the local provider (`dev/idp/accounts.json`).
 pub const PASSWORD: &str = "dev-password";
+/// The server's directory-sync application at the local provider (`dev/idp/directory.mjs`):
+/// client id, development secret, and the tenant synced (Contoso).
+pub const DIRECTORY_CLIENT: (&str, &str) = ("token-api-directory", "dev-directory-secret");
+pub const DIRECTORY_TENANT: &str = "11111111-1111-4111-8111-111111111111";
 
 /// How to start the provider.
 #[derive(Clone, Debug, Default)]

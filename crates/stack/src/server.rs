@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::idp::AUDIENCE;
+use crate::idp::{AUDIENCE, DIRECTORY_CLIENT, DIRECTORY_TENANT};
 use crate::process::Service;
 use crate::{Error, Result, workspace_root};
 
@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub spa_dir: Option<PathBuf>,
     /// API-token-authenticated calls per tenant and minute; the server's default when `None`.
     pub rate_limit_per_minute: Option<u32>,
+    /// Seconds between syncs of roles from the local provider's directory; none when `None`.
+    pub directory_sync_secs: Option<u64>,
 }
 
 /// The running server; stopped when dropped.
@@ -78,6 +80,14 @@ impl ServerConfig {
         }
         if let Some(limit) = self.rate_limit_per_minute {
             cmd.args(["--rate-limit-per-minute", &limit.to_string()]);
+        }
+        if let Some(secs) = self.directory_sync_secs {
+            let (id, secret) = DIRECTORY_CLIENT;
+            cmd.env("DIRECTORY_CLIENT_ID", id)
+                .env("DIRECTORY_CLIENT_SECRET", secret)
+                .env("DIRECTORY_TENANT_ID", DIRECTORY_TENANT)
+                .env("DIRECTORY_URL", format!("{}/v1.0", self.issuer))
+                .env("DIRECTORY_SYNC_INTERVAL_SECS", secs.to_string());
         }
         let started = Instant::now();
         let (service, url) = Service::start("token-api", &mut cmd, "listening on ", READY_TIMEOUT)?;

@@ -18,6 +18,7 @@ pub struct Stack {
     idp_port: u16,
     access_token_ttl: Option<u32>,
     rate_limit_per_minute: Option<u32>,
+    directory_sync_secs: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -38,6 +39,7 @@ impl Stack {
             idp_port: 0,
             access_token_ttl: None,
             rate_limit_per_minute: None,
+            directory_sync_secs: None,
         }
     }
 
@@ -75,6 +77,12 @@ impl Stack {
     /// Access token lifetime at the provider, in seconds.
     pub fn access_token_ttl(mut self, seconds: u32) -> Stack {
         self.access_token_ttl = Some(seconds);
+        self
+    }
+
+    /// Syncs roles from the provider's directory every `secs` seconds.
+    pub fn directory_sync(mut self, secs: u64) -> Stack {
+        self.directory_sync_secs = Some(secs);
         self
     }
 
@@ -120,6 +128,7 @@ impl Stack {
             issuer: idp.issuer.clone(),
             spa_dir: spa_dir.clone(),
             rate_limit_per_minute: self.rate_limit_per_minute,
+            directory_sync_secs: self.directory_sync_secs,
         }
         .start()?;
         Ok(Running {

@@ -12,7 +12,7 @@ use crate::cache::{CachedApiToken, PendingUse};
 use crate::error::AppError;
 use crate::jwt::JwtError;
 use crate::state::AppState;
-use crate::store::NewAudit;
+use crate::store::{NewAudit, parse_roles};
 use crate::values;
 
 /// A signed-in portal user with at least one portal role, recorded in the store.
@@ -92,7 +92,7 @@ impl FromRequestParts<AppState> for Caller {
                 "The access token lacks a tenant or user id.",
             ));
         }
-        let roles = token_wire::roles_from_wids(&claims.wids);
+        let token_roles = token_wire::roles_from_wids(&claims.wids);
         let username = claims.preferred_username.clone().unwrap_or_default();
         let display_name = token_wire::display_name(
             claims.name.as_deref(),
@@ -109,7 +109,8 @@ impl FromRequestParts<AppState> for Caller {
                 &claims.oid,
                 &display_name,
                 &username,
-                &roles,
+                &token_roles,
+                roles_observed_at(claims.iat, now),
                 now,
             )
             .await?;
@@ -121,6 +122,9 @@ impl FromRequestParts<AppState> for Caller {
                 "Your access to the portal has been removed.",
             ));
         }
+        // The roles as recorded: the token's, unless newer ones (a later token or directory
+        // sync) are on record.
+        let roles = parse_roles(&user.roles);
         let privileges = Privileges::of(&roles).ok_or(AppError::Forbidden(
             "You have no role that grants access to the portal.",
         ))?;
@@ -133,6 +137,15 @@ impl FromRequestParts<AppState> for Caller {
             ip: client_ip(parts),
         })
     }
+}
+
+/// When an access token's roles were observed, Unix ms: its `iat` (0 without one), never
+/// later than `now` (an issuer whose clock runs ahead cannot outrank the next directory sync).
+fn roles_observed_at(iat: Option<u64>, now: i64) -> i64 {
+    let iat_ms = iat.map_or(0, |s| {
+        i64::try_from(s).unwrap_or(i64::MAX).saturating_mul(1000)
+    });
+    iat_ms.min(now)
 }
 
 /// Authenticates an `Authorization: Token` call (an API token) needing `need`, counts it
@@ -211,7 +224,8 @@ pub async fn authenticate_api_token(
 }
 
 async fn lookup(state: &AppState, hash: &str) -> Result<Option<Arc<CachedApiToken>>, AppError> {
-    let (cached, epoch) = state.api_tokens().get(hash);
+    let now = state.now_ms();
+    let (cached, epoch) = state.api_tokens().get(hash, now);
     if let Some(entry) = cached {
         return Ok(Some(entry));
     }
@@ -219,7 +233,7 @@ async fn lookup(state: &AppState, hash: &str) -> Result<Option<Arc<CachedApiToke
         return Ok(None);
     };
     let entry = Arc::new(CachedApiToken::from(row));
-    state.api_tokens().insert(entry.clone(), epoch);
+    state.api_tokens().insert(entry.clone(), epoch, now);
     Ok(Some(entry))
 }
 

@@ -53,9 +53,13 @@ impl CachedApiToken {
 }
 
 const MAX_ENTRIES: usize = 100_000;
+/// How long an entry is used before the store is read again (Unix ms): a bound on staleness
+/// should an invalidation ever be missed.
+pub const ENTRY_LIFETIME_MS: i64 = 60_000;
 
-/// API-token lookups cached by value hash. Every invalidation bumps an epoch; a lookup that
-/// started before an invalidation does not insert its (possibly stale) result.
+/// API-token lookups cached by value hash, each for at most [`ENTRY_LIFETIME_MS`]. Every
+/// invalidation bumps an epoch; a lookup that started before an invalidation does not insert
+/// its (possibly stale) result.
 #[derive(Default)]
 pub struct ApiTokenCache {
     inner: Mutex<CacheInner>,
@@ -64,18 +68,25 @@ pub struct ApiTokenCache {
 #[derive(Default)]
 struct CacheInner {
     epoch: u64,
-    map: HashMap<String, Arc<CachedApiToken>>,
+    /// Entries and when each was read from the store (Unix ms).
+    map: HashMap<String, (Arc<CachedApiToken>, i64)>,
 }
 
 impl ApiTokenCache {
-    /// The cached entry and the current epoch.
-    pub fn get(&self, hash: &str) -> (Option<Arc<CachedApiToken>>, u64) {
+    /// The cached entry, unless read from the store [`ENTRY_LIFETIME_MS`] or more before
+    /// `now`, and the current epoch.
+    pub fn get(&self, hash: &str, now: i64) -> (Option<Arc<CachedApiToken>>, u64) {
         let inner = self.inner.lock().expect("cache lock");
-        (inner.map.get(hash).cloned(), inner.epoch)
+        let fresh = inner
+            .map
+            .get(hash)
+            .filter(|(_, at)| (0..ENTRY_LIFETIME_MS).contains(&(now - at)));
+        (fresh.map(|(e, _)| e.clone()), inner.epoch)
     }
 
-    /// Caches `entry` unless an invalidation happened since `epoch`.
-    pub fn insert(&self, entry: Arc<CachedApiToken>, epoch: u64) {
+    /// Caches `entry`, read from the store at `now`, unless an invalidation happened since
+    /// `epoch`.
+    pub fn insert(&self, entry: Arc<CachedApiToken>, epoch: u64, now: i64) {
         let mut inner = self.inner.lock().expect("cache lock");
         if inner.epoch != epoch {
             return;
@@ -83,14 +94,14 @@ impl ApiTokenCache {
         if inner.map.len() >= MAX_ENTRIES {
             inner.map.clear();
         }
-        inner.map.insert(entry.value_hash.clone(), entry);
+        inner.map.insert(entry.value_hash.clone(), (entry, now));
     }
 
     /// Drops the entry of a token.
     pub fn evict_token(&self, token_id: &str) {
         let mut inner = self.inner.lock().expect("cache lock");
         inner.epoch += 1;
-        inner.map.retain(|_, e| e.id != token_id);
+        inner.map.retain(|_, (e, _)| e.id != token_id);
     }
 
     /// Drops the entries of every token of a user.
@@ -99,7 +110,7 @@ impl ApiTokenCache {
         inner.epoch += 1;
         inner
             .map
-            .retain(|_, e| !(e.tenant_id == tenant_id && e.owner_id == user_id));
+            .retain(|_, (e, _)| !(e.tenant_id == tenant_id && e.owner_id == user_id));
     }
 
     /// How many entries are cached.

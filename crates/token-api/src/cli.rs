@@ -1,4 +1,4 @@
-//! Command line: `token-api serve`, `token-api users deprovision|restore` and
+//! Command line: `token-api serve`, `token-api users deprovision|restore|sync` and
 //! `token-api headers`.
 
 use std::path::PathBuf;
@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
+use crate::directory::DirectoryConfig;
 
 /// The token API server.
 #[derive(Debug, Parser)]
@@ -48,6 +49,20 @@ pub enum UsersCommand {
     Deprovision(UserArgs),
     /// Restore a deprovisioned user.
     Restore(UserArgs),
+    /// Set the roles of the directory tenant's known users from the directory, once.
+    Sync(SyncArgs),
+}
+
+/// Settings of `users sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// OpenID issuer URL, whose discovery gives the token endpoint.
+    #[arg(long, env = "OIDC_ISSUER")]
+    pub issuer: Option<String>,
+    #[command(flatten)]
+    pub directory: DirectoryConfig,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// The database to use.

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::directory::DirectoryConfig;
+
 /// Settings of a running server; `token-api serve` reads them from its options and
 /// environment (see [`crate::cli::ServeArgs`]).
 #[derive(Clone, Debug, clap::Args)]
@@ -48,6 +50,9 @@ pub struct Config {
     /// How often coalesced last-used writes are flushed (at most one minute).
     #[arg(skip = LAST_USED_FLUSH_INTERVAL)]
     pub last_used_flush_interval: Duration,
+    /// Syncing roles from the directory.
+    #[command(flatten)]
+    pub directory: DirectoryConfig,
 }
 
 const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -64,15 +69,21 @@ impl Default for Config {
             change_poll_interval: CHANGE_POLL_INTERVAL,
             jwks_min_refresh: crate::jwt::REFRESH_AFTER_SUCCESS,
             last_used_flush_interval: LAST_USED_FLUSH_INTERVAL,
+            directory: DirectoryConfig::default(),
         }
     }
 }
 
 /// A positive number of milliseconds.
 fn millis(s: &str) -> Result<Duration, String> {
+    positive(s, "milliseconds").map(Duration::from_millis)
+}
+
+/// A positive whole number (of `unit`, for the error).
+pub(crate) fn positive(s: &str, unit: &str) -> Result<u64, String> {
     match s.parse::<u64>() {
-        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
-        _ => Err("expected a positive number of milliseconds".into()),
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("expected a positive number of {unit}")),
     }
 }
 

@@ -115,9 +115,10 @@ impl AppState {
         }
     }
 
-    /// Starts the change listener and poller and the last-used flusher; they stop with the
-    /// runtime.
+    /// Starts the change listener and poller, the last-used flusher and, when configured,
+    /// the directory sync; they stop with the runtime.
     pub fn spawn_background(&self) {
+        self.spawn_directory_sync();
         let poll_now = Arc::new(Notify::new());
         let state = self.clone();
         let wake = poll_now.clone();

@@ -31,6 +31,10 @@ pub struct Claims {
     pub wids: Vec<String>,
     /// Expiry, Unix seconds (required).
     pub exp: u64,
+    /// Issue time, Unix seconds: when the token's roles were observed. A token without it
+    /// counts as the oldest possible (it never overrides roles recorded from a dated source).
+    #[serde(default)]
+    pub iat: Option<u64>,
 }
 
 /// Why a bearer token is refused.
@@ -264,6 +268,7 @@ mod tests {
             preferred_username: None,
             wids: Vec::new(),
             exp,
+            iat: None,
         }
     }
 

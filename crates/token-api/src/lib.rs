@@ -11,6 +11,7 @@ pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod directory;
 pub mod error;
 pub mod jobs;
 pub mod jwt;

@@ -1,11 +1,12 @@
-//! `token-api`: serve the API, deprovision and restore users, or print the headers a front
+//! `token-api`: serve the API, deprovision, restore or sync users, or print the headers a front
 //! proxy sends (see [`token_api::cli`]).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use token_api::cli::{Cli, Command, HeadersArgs, ServeArgs, UsersCommand};
+use token_api::cli::{Cli, Command, HeadersArgs, ServeArgs, SyncArgs, UsersCommand};
+use token_api::directory::{DirectoryClient, SyncError};
 use token_api::{AppState, Store};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -48,12 +49,13 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn users(action: UsersCommand) -> Result<(), Box<dyn std::error::Error>> {
+    let now = token_api::clock::to_ms(time::OffsetDateTime::now_utc());
     let (args, flag) = match action {
         UsersCommand::Deprovision(a) => (a, true),
         UsersCommand::Restore(a) => (a, false),
+        UsersCommand::Sync(a) => return sync(a, now).await,
     };
     let store = Store::connect(&args.database.database_url).await?;
-    let now = token_api::clock::to_ms(time::OffsetDateTime::now_utc());
     let found = store
         .set_deprovisioned(&args.tenant, &args.user, flag, now)
         .await?;
@@ -66,6 +68,22 @@ async fn users(action: UsersCommand) -> Result<(), Box<dyn std::error::Error>> {
         if flag { "deprovisioned" } else { "restored" },
         args.user,
         args.tenant
+    );
+    Ok(())
+}
+
+/// `users sync`: the directory's roles, once.
+async fn sync(args: SyncArgs, now: i64) -> Result<(), Box<dyn std::error::Error>> {
+    let client = DirectoryClient::new(&args.directory, args.issuer.as_deref())
+        .ok_or(SyncError::NotConfigured)?;
+    let store = Store::connect(&args.database.database_url).await?;
+    let result = client.sync(&store, now).await;
+    store.close().await;
+    let changed = result?;
+    println!(
+        "synced tenant {}: roles changed for {} user(s)",
+        client.tenant_id(),
+        changed.len()
     );
     Ok(())
 }

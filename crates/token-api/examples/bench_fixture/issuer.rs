@@ -1,6 +1,9 @@
 //! A loopback OpenID provider for the bench: the tests' fixture key, and access tokens of the
 //! bench's admin and reader that stay valid for two hours.
 
+#[path = "../../tests/common/directory.rs"]
+#[allow(dead_code)]
+mod directory;
 #[path = "../../tests/common/idp.rs"]
 #[allow(dead_code)]
 mod idp;

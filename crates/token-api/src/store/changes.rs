@@ -62,24 +62,6 @@ impl Store {
         Ok(Some(listener))
     }
 
-    /// Records (on its own) that every token of a user changed.
-    pub(super) async fn record_user_change(
-        &self,
-        tenant_id: &str,
-        user_id: &str,
-        now: i64,
-    ) -> Result<(), sqlx::Error> {
-        record_change(
-            &self.pool,
-            self.backend,
-            tenant_id,
-            None,
-            Some(user_id),
-            now,
-        )
-        .await
-    }
-
     /// Deletes change-log rows recorded before `before` (Unix ms).
     pub async fn prune_changes(&self, before: i64) -> Result<u64, sqlx::Error> {
         let delete = sqlx::query("DELETE FROM changes WHERE at < $1");

@@ -1,5 +1,6 @@
-//! A loopback OpenID provider: discovery and a JWKS with the fixture RSA key, and access
-//! tokens signed with it. Tests can make it unreachable and rotate its key.
+//! A loopback OpenID provider: discovery and a JWKS with the fixture RSA key, access tokens
+//! signed with it, and a directory (see [`super::directory`]). Tests can make discovery and
+//! the JWKS unreachable and rotate the key.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -13,6 +14,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use token_wire::Role;
 use tokio::net::TcpListener;
+
+use super::directory::Directory;
 
 pub const AUDIENCE: &str = "api://token-api";
 pub const KID: &str = "test-key-1";
@@ -30,6 +33,8 @@ pub struct TestIdp {
     reachable: Arc<AtomicBool>,
     /// How many times the JWKS was fetched.
     pub jwks_fetches: Arc<AtomicUsize>,
+    /// The directory's role assignments.
+    pub directory: Directory,
 }
 
 /// A JWKS entry for the RSA key of modulus `n`.
@@ -51,8 +56,12 @@ impl TestIdp {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let issuer = format!("http://{}", listener.local_addr().unwrap());
         let jwks = Arc::new(RwLock::new(json!({"keys": [jwk(KID, TEST_N)]})));
-        let discovery = json!({"issuer": issuer, "jwks_uri": format!("{issuer}/jwks")});
+        let discovery = json!({
+            "issuer": issuer, "jwks_uri": format!("{issuer}/jwks"),
+            "token_endpoint": format!("{issuer}/token"),
+        });
         let reachable = Arc::new(AtomicBool::new(true));
+        let directory = Directory::new(&issuer);
         let jwks_fetches = Arc::new(AtomicUsize::new(0));
         let (counter, served, up, up_too) = (
             jwks_fetches.clone(),
@@ -72,7 +81,8 @@ impl TestIdp {
                     let body = served.read().unwrap().clone();
                     async move { when_reachable(&up_too, body) }
                 }),
-            );
+            )
+            .merge(directory.routes());
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
         TestIdp {
             issuer,
@@ -83,6 +93,7 @@ impl TestIdp {
             jwks,
             reachable,
             jwks_fetches,
+            directory,
         }
     }
 

@@ -5,11 +5,13 @@
 
 pub mod bulk;
 mod db;
+mod directory;
 mod idp;
 mod process;
 mod server;
 
 pub use db::{Db, TestDb, postgres_url};
+pub use directory::{DIRECTORY_CLIENT_ID, DIRECTORY_SECRET, Directory};
 pub use idp::{AUDIENCE, KID, OTHER_KEY, TestIdp};
 pub use process::ServerProcess;
 pub use server::{TestClock, TestServer, call, config, status_json, stored_token};
