@@ -141,6 +141,29 @@ async fn bad_and_unknown_ids(env: Env) {
 }
 both_backends!(bad_and_unknown_ids);
 
+/// A full admin cannot deprovision themselves (409 naming `id`) and keeps their access;
+/// restoring themselves is harmless.
+#[tokio::test]
+async fn an_admin_cannot_deprovision_themselves() {
+    let env = Env::new(Db::Sqlite).await;
+    let s = &env.server;
+    let admin = env.admin();
+    assert_eq!(s.get(&admin, "/api/v1/me").await.0, 200);
+    check(
+        s.post(&admin, "/api/v1/users/admin/deprovision", json!({}))
+            .await,
+        409,
+        Some("id"),
+    );
+    assert_eq!(s.get(&admin, "/api/v1/me").await.0, 200);
+    check(
+        s.post(&admin, "/api/v1/users/admin/restore", json!({}))
+            .await,
+        204,
+        None,
+    );
+}
+
 #[tokio::test]
 async fn oversized_and_odd_requests_on_api_token_endpoints() {
     let env = Env::new(Db::Sqlite).await;

@@ -230,6 +230,12 @@ async fn set_deprovisioned(
             "Only full admins can deprovision users.",
         ));
     }
+    if flag && user_id == caller.user_id {
+        return Err(AppError::Conflict {
+            field: "id".into(),
+            detail: "You cannot deprovision yourself.".into(),
+        });
+    }
     if !state
         .store()
         .set_deprovisioned(&caller.tenant_id, user_id, flag, state.now_ms())
@@ -242,13 +248,14 @@ async fn set_deprovisioned(
 }
 
 /// Deprovisions a user of the caller's tenant (full admins only): their tokens stay listed,
-/// every use answers 403.
+/// every use answers 403. Nobody can deprovision themselves (409).
 #[utoipa::path(post, path = "/api/v1/users/{id}/deprovision", tag = "portal", security(("bearer" = [])),
     params(("id" = String, Path, description = "User id (oid)")),
     responses(
         (status = 204, description = "Deprovisioned"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, description = "The caller named themselves", content_type = "application/problem+json")))]
 pub async fn deprovision(
     State(state): State<AppState>,
     caller: Caller,
