@@ -243,4 +243,82 @@ mod tests {
         assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(other.headers().get(header::RETRY_AFTER).is_none());
     }
+
+    /// A database error with only a code, as either backend reports one.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "code {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn status_of(e: sqlx::Error) -> (StatusCode, bool) {
+        let res = AppError::Store(e).into_response();
+        (
+            res.status(),
+            res.headers().contains_key(header::RETRY_AFTER),
+        )
+    }
+
+    /// Every code that means "the store cannot answer now" is a 503 with `Retry-After`:
+    /// SQLite's extended BUSY/LOCKED codes, IOERR*, FULL, READONLY, CANTOPEN; PostgreSQL's
+    /// shutdowns, failover, serialization and connection failures; protocol and I/O errors.
+    /// Constraint violations and plain errors stay 500.
+    #[test]
+    fn unavailable_stores_are_classified_by_code() {
+        let unavailable = [
+            "5", "517", "261", "6", "262", "10", "266", "522", "3338", "4874", "13", "8", "1032",
+            "14", "1038", "57P01", "57P02", "57P03", "25006", "40001", "40P01", "08006", "08001",
+            "53300", "53100",
+        ];
+        for code in unavailable {
+            let e = sqlx::Error::Database(Box::new(Coded(code)));
+            assert_eq!(
+                status_of(e),
+                (StatusCode::SERVICE_UNAVAILABLE, true),
+                "{code}"
+            );
+        }
+        for code in ["1", "19", "2067", "787", "11", "23505", "42P01", "22P02"] {
+            let e = sqlx::Error::Database(Box::new(Coded(code)));
+            assert_eq!(
+                status_of(e),
+                (StatusCode::INTERNAL_SERVER_ERROR, false),
+                "{code}"
+            );
+        }
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        for e in [
+            sqlx::Error::Io(io),
+            sqlx::Error::Protocol("unexpected message".into()),
+            sqlx::Error::WorkerCrashed,
+        ] {
+            assert_eq!(status_of(e), (StatusCode::SERVICE_UNAVAILABLE, true));
+        }
+    }
 }

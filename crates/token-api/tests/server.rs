@@ -39,6 +39,26 @@ async fn healthz_answers_200_while_the_store_answers_and_503_after() {
     assert_eq!(r.status(), 503);
 }
 
+/// `/healthz` on SQLite reads the database file: once it is removed, or is not readable as a
+/// database (a directory in its place: root reads any file whatever its mode), the answer is
+/// 503, and 200 again when the file is back.
+#[tokio::test]
+async fn healthz_on_sqlite_notices_a_removed_or_unreadable_file() {
+    let db = TestDb::new(Db::Sqlite).await;
+    let server = TestServer::start(&db.url, Config::default()).await;
+    let file = std::path::PathBuf::from(db.url.strip_prefix("sqlite://").unwrap());
+    let moved = file.with_extension("moved");
+    let health = || async { reqwest::get(server.url("/healthz")).await.unwrap().status() };
+    assert_eq!(health().await, 200);
+    std::fs::rename(&file, &moved).unwrap();
+    assert_eq!(health().await, 503, "removed");
+    std::fs::create_dir(&file).unwrap();
+    assert_eq!(health().await, 503, "unreadable");
+    std::fs::remove_dir(&file).unwrap();
+    std::fs::rename(&moved, &file).unwrap();
+    assert_eq!(health().await, 200);
+}
+
 #[tokio::test]
 async fn serves_the_spa_with_fallback_cache_headers_and_csp() {
     let dist = spa_dir();
