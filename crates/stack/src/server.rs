@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::idp::AUDIENCE;
+use crate::idp::{AUDIENCE, CLIENT_ID};
 use crate::process::Service;
 use crate::{Error, Result, workspace_root};
 
@@ -71,6 +71,7 @@ impl ServerConfig {
             .args(["--listen", &format!("127.0.0.1:{}", self.port)])
             .args(["--database-url", &database_url])
             .args(["--issuer", &self.issuer, "--audience", AUDIENCE])
+            .args(["--spa-client-id", CLIENT_ID])
             .args(["--portal-url-template", PORTAL_URL_TEMPLATE])
             .current_dir(workspace_root());
         if let Some(dir) = &self.spa_dir {

@@ -10,7 +10,7 @@ use token_wire::{AuditAction, Privileges, Role};
 
 use crate::cache::{CachedApiToken, PendingUse};
 use crate::error::AppError;
-use crate::jwt::JwtError;
+use crate::jwt::{Claims, JwtError};
 use crate::state::AppState;
 use crate::store::NewAudit;
 use crate::values;
@@ -83,6 +83,7 @@ impl FromRequestParts<AppState> for Caller {
                     AppError::Unavailable("Sign-in keys are unavailable; retry later.")
                 }
             })?;
+        portal_token(state, &claims)?;
         if claims.tid.is_empty()
             || claims.oid.is_empty()
             || claims.tid.len() > 128
@@ -133,6 +134,26 @@ impl FromRequestParts<AppState> for Caller {
             ip: client_ip(parts),
         })
     }
+}
+
+/// Refuses access tokens that are not a user's, delegated to the SPA: application tokens
+/// (no `scp`), tokens without the API's scope, tokens issued to another client.
+fn portal_token(state: &AppState, claims: &Claims) -> Result<(), AppError> {
+    let config = state.config();
+    let Some(spa) = config.spa_client_id.as_deref() else {
+        return Err(AppError::Unavailable("Sign-in is not configured."));
+    };
+    if claims.scp.is_none() {
+        return Err(AppError::Forbidden(
+            "Portal calls need a user's access token; application tokens are refused.",
+        ));
+    }
+    if !claims.has_scope(&config.api_scope) || claims.client() != Some(spa) {
+        return Err(AppError::Forbidden(
+            "The access token was not issued to the portal for this API.",
+        ));
+    }
+    Ok(())
 }
 
 /// Authenticates an `Authorization: Token` call (an API token) needing `need`, counts it

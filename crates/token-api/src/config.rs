@@ -13,6 +13,13 @@ pub struct Config {
     /// Expected `aud` of access tokens.
     #[arg(long, env = "OIDC_AUDIENCE")]
     pub audience: Option<String>,
+    /// The SPA's client id at the OpenID provider: portal calls take only delegated access
+    /// tokens issued to it (`azp`, `appid` or `client_id`); unset, they answer 503.
+    #[arg(long, env = "OIDC_SPA_CLIENT_ID")]
+    pub spa_client_id: Option<String>,
+    /// The API's delegated scope (`scp`, without the audience prefix) portal calls need.
+    #[arg(long, env = "OIDC_API_SCOPE", default_value = API_SCOPE)]
+    pub api_scope: String,
     /// A built SPA (`dist/`) to serve.
     #[arg(long, env = "SPA_DIR")]
     pub spa_dir: Option<PathBuf>,
@@ -41,6 +48,8 @@ pub struct Config {
     pub last_used_flush_interval: Duration,
 }
 
+/// The scope the SPA asks for (`{audience}/access_as_user`).
+pub const API_SCOPE: &str = "access_as_user";
 const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(2);
 const LAST_USED_FLUSH_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -49,6 +58,8 @@ impl Default for Config {
         Config {
             issuer: None,
             audience: None,
+            spa_client_id: None,
+            api_scope: API_SCOPE.into(),
             spa_dir: None,
             portal_url_template: token_wire::DEFAULT_PORTAL_URL_TEMPLATE.into(),
             rate_limit_per_minute: token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE,

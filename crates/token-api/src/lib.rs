@@ -31,7 +31,7 @@ use tokio::net::TcpListener;
 
 pub use crate::app::app;
 pub use crate::clock::Clock;
-pub use crate::config::Config;
+pub use crate::config::{API_SCOPE, Config};
 pub use crate::error::AppError;
 pub use crate::state::AppState;
 pub use crate::store::Store;

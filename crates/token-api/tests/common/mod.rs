@@ -10,7 +10,7 @@ mod process;
 mod server;
 
 pub use db::{Db, TestDb, postgres_url};
-pub use idp::{AUDIENCE, KID, OTHER_KEY, TestIdp};
+pub use idp::{AUDIENCE, CLIENT_ID, KID, OTHER_KEY, TestIdp};
 pub use process::ServerProcess;
 pub use server::{TestClock, TestServer, call, config, status_json, stored_token};
 

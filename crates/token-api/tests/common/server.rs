@@ -13,7 +13,7 @@ use token_api::store::{NewToken, TokenKind, TokenRow};
 use token_api::{AppState, Config, Store, values};
 use tokio::net::TcpListener;
 
-use super::idp::{AUDIENCE, TestIdp};
+use super::idp::{AUDIENCE, CLIENT_ID, TestIdp};
 
 /// A clock the test can move.
 #[derive(Clone, Default)]
@@ -230,6 +230,7 @@ pub fn config(idp: &TestIdp) -> Config {
     Config {
         issuer: Some(idp.issuer.clone()),
         audience: Some(AUDIENCE.into()),
+        spa_client_id: Some(CLIENT_ID.into()),
         portal_url_template: "https://{tenant}.eu.portal.example.net".into(),
         rate_limit_per_minute: 10_000,
         ..Config::default()
