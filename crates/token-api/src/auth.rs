@@ -159,8 +159,23 @@ fn portal_token(state: &AppState, claims: &Claims) -> Result<(), AppError> {
 /// Authenticates an `Authorization: Token` call (an API token) needing `need`, counts it
 /// against the tenant's rate limit (once it is known to be valid and its owner not
 /// deprovisioned) and records the use. Outcomes follow the contract: 401 invalid token, 429
-/// over the limit, 403 permission denied.
+/// over the limit, 403 permission denied. Each 401 counts against the client address (see
+/// [`crate::misses`]).
 pub async fn authenticate_api_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: Option<String>,
+    need: Privileges,
+) -> Result<Arc<CachedApiToken>, AppError> {
+    let address = ip.clone().unwrap_or_default();
+    let result = authenticate(state, headers, ip, need).await;
+    if let Err(AppError::InvalidToken) = result {
+        state.invalid_tokens().record(&address, state.now_ms());
+    }
+    result
+}
+
+async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     ip: Option<String>,
@@ -171,7 +186,10 @@ pub async fn authenticate_api_token(
         return Err(AppError::InvalidToken);
     }
     let hash = values::hash(value);
-    let api_token = lookup(state, &hash).await?.ok_or(AppError::InvalidToken)?;
+    let address = ip.as_deref().unwrap_or_default();
+    let api_token = lookup(state, &hash, address)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
     if !values::hashes_equal(&api_token.value_hash, &hash) || !api_token.is_api {
         return Err(AppError::InvalidToken);
     }
@@ -231,12 +249,28 @@ pub async fn authenticate_api_token(
     Ok(api_token)
 }
 
-async fn lookup(state: &AppState, hash: &str) -> Result<Option<Arc<CachedApiToken>>, AppError> {
+/// The token of `hash`: cached, known not to exist, or read from the store unless `address`
+/// is over its invalid-token limit (429).
+async fn lookup(
+    state: &AppState,
+    hash: &str,
+    address: &str,
+) -> Result<Option<Arc<CachedApiToken>>, AppError> {
     let (cached, epoch) = state.api_tokens().get(hash);
     if let Some(entry) = cached {
         return Ok(Some(entry));
     }
+    let now = state.now_ms();
+    if state.unknown_values().contains(hash, now) {
+        return Ok(None);
+    }
+    state
+        .invalid_tokens()
+        .check(address, now)
+        .map_err(|retry_after| AppError::TooManyInvalidTokens { retry_after })?;
+    state.unknown_values().count_store_lookup();
     let Some(row) = state.store().token_by_hash(hash).await? else {
+        state.unknown_values().insert(hash, now);
         return Ok(None);
     };
     let entry = Arc::new(CachedApiToken::from(row));

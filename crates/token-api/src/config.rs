@@ -33,6 +33,10 @@ pub struct Config {
     /// API-token-authenticated calls a tenant may make per minute.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_per_minute: u32,
+    /// Invalid API-token values one client address may show per minute; past it, values
+    /// that are not cached answer 429 without a store lookup.
+    #[arg(long, env = "INVALID_TOKENS_PER_MINUTE", default_value_t = INVALID_TOKENS_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub invalid_tokens_per_minute: u32,
     /// How often the change log is polled to invalidate cached API tokens, in milliseconds:
     /// the cross-instance revocation bound on SQLite; on PostgreSQL changes arrive at once by
     /// `LISTEN/NOTIFY`, and the poll is the safety net after a lost connection.
@@ -50,6 +54,7 @@ pub struct Config {
 
 /// The scope the SPA asks for (`{audience}/access_as_user`).
 pub const API_SCOPE: &str = "access_as_user";
+const INVALID_TOKENS_PER_MINUTE: u32 = 60;
 const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(2);
 const LAST_USED_FLUSH_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -63,6 +68,7 @@ impl Default for Config {
             spa_dir: None,
             portal_url_template: token_wire::DEFAULT_PORTAL_URL_TEMPLATE.into(),
             rate_limit_per_minute: token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE,
+            invalid_tokens_per_minute: INVALID_TOKENS_PER_MINUTE,
             change_poll_interval: CHANGE_POLL_INTERVAL,
             last_used_flush_interval: LAST_USED_FLUSH_INTERVAL,
         }

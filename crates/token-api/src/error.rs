@@ -44,6 +44,9 @@ pub enum AppError {
     /// The tenant is over its rate limit.
     #[error("rate limited, retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// The client address showed too many invalid API-token values this minute.
+    #[error("too many invalid tokens, retry after {retry_after} s")]
+    TooManyInvalidTokens { retry_after: u64 },
     /// A dependency (store, identity provider) cannot answer now.
     #[error("unavailable: {0}")]
     Unavailable(&'static str),
@@ -94,7 +97,7 @@ impl AppError {
                 "unsupported-media-type",
                 "Unsupported media type",
             ),
-            RateLimited { .. } => (
+            RateLimited { .. } | TooManyInvalidTokens { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 "Too many requests",
@@ -129,6 +132,9 @@ impl AppError {
             UnsupportedMediaType => "Send the body as application/json.".into(),
             RateLimited { retry_after } => {
                 format!("The tenant's rate limit is exhausted; retry in {retry_after} s.")
+            }
+            TooManyInvalidTokens { retry_after } => {
+                format!("Too many invalid tokens from this address; retry in {retry_after} s.")
             }
             Store(e) if store::is_transient(e) => "The store is unavailable; retry later.".into(),
             Store(_) | Internal(_) => "The server could not complete the request.".into(),
@@ -186,7 +192,8 @@ impl IntoResponse for AppError {
             AppError::InvalidToken => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
             }
-            AppError::RateLimited { retry_after } => {
+            AppError::RateLimited { retry_after }
+            | AppError::TooManyInvalidTokens { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             AppError::Unavailable(_) | AppError::Store(_)

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod jwt;
 pub mod limiter;
 pub mod list;
+pub mod misses;
 pub mod openapi;
 pub mod routes;
 pub mod security;

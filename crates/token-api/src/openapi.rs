@@ -75,7 +75,7 @@ impl CommonAnswers {
                 ("403", NOT_ALLOWED),
                 (
                     "429",
-                    "The tenant's rate limit is exhausted; retry after `Retry-After` seconds",
+                    "Rate limited (the tenant's limit, or too many invalid tokens from this address); retry after `Retry-After` seconds",
                 ),
             ]);
         }

@@ -116,7 +116,7 @@ pub async fn create_token(
         created_at: now,
     };
     match state.store().create_token(&new, caller.ip.as_deref()).await {
-        Ok(()) => {}
+        Ok(()) => state.unknown_values().forget(&hash),
         Err(CreateError::Duplicate) => {
             return Err(AppError::Conflict {
                 field: "name".into(),
