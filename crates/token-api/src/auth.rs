@@ -241,10 +241,11 @@ async fn authenticate(
         at: now,
         ip,
     };
-    let first_use = api_token.take_first_use();
     state.pending_uses().record(&api_token.id, use_);
-    if first_use {
-        state.flush().await;
+    if api_token.take_first_use() {
+        // Written by the background job at once: the token turns active, and this request
+        // never waits for the store's writes.
+        state.pending_uses().wake();
     }
     Ok(api_token)
 }

@@ -198,12 +198,21 @@ async fn last_used_writes_are_coalesced_and_flushed_on_shutdown(env: Env) {
     let (_, value) = s.create(&op, "t").await;
     assert_eq!(s.use_api_token(&value, false).await.0, 200);
     let store = s.state.store().clone();
-    let first = stored_token(&store, &value)
-        .await
-        .unwrap()
-        .unwrap()
-        .last_used_at
-        .unwrap();
+    let used = || async {
+        stored_token(&store, &value)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used_at
+    };
+    eventually(
+        Instant::now(),
+        Duration::from_secs(2),
+        "the first use is written at once",
+        || async { used().await.is_some() },
+    )
+    .await;
+    let first = used().await.unwrap();
     s.clock.advance(Duration::from_secs(30));
     assert_eq!(s.use_api_token(&value, false).await.0, 200);
     let row = stored_token(&store, &value).await.unwrap().unwrap();
