@@ -119,7 +119,9 @@ impl Store {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // FULL: in WAL mode NORMAL may lose the last commits (an
+                        // acknowledged revoke) on power loss.
+                        conn.execute("PRAGMA synchronous = FULL").await?;
                     }
                     Ok(())
                 })
@@ -292,4 +294,23 @@ pub fn transient_code(code: &str) -> bool {
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every SQLite connection syncs the WAL at each commit (`synchronous = FULL`, 2), so an
+    /// acknowledged revoke survives power loss.
+    #[tokio::test]
+    async fn sqlite_commits_are_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let store = super::Store::connect(&url).await.unwrap();
+        for _ in 0..3 {
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+            assert_eq!(level, 2);
+        }
+    }
 }
