@@ -67,6 +67,10 @@ async fn names_are_validated_and_unique_per_owner(env: Env) {
         "\u{7f}",
         &"n".repeat(10_000),
         &"é".repeat(65),
+        "invoice\u{202E}fdp.exe",
+        "pay\u{2066}roll",
+        "ci\u{200B}deploy",
+        "\u{FEFF}ci",
     ] {
         check(
             s.post(&user, "/api/v1/tokens", json!({ "name": name }))
