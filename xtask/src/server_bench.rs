@@ -154,6 +154,7 @@ fn bench_store(
         issuer: issuer.url.clone(),
         spa_dir: None,
         rate_limit_per_minute: Some(1_000_000_000),
+        max_tokens_per_user: None,
     };
     step(format!(
         "bench server ({name}): the server creates its schema"

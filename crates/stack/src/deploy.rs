@@ -68,6 +68,7 @@ impl Deployment {
                     issuer: idp.issuer.clone(),
                     spa_dir: Some(dist.clone()),
                     rate_limit_per_minute: self.rate_limit_per_minute,
+                    max_tokens_per_user: None,
                 }
                 .start()
                 .map(Some)

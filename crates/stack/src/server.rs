@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub spa_dir: Option<PathBuf>,
     /// API-token-authenticated calls per tenant and minute; the server's default when `None`.
     pub rate_limit_per_minute: Option<u32>,
+    /// Live API tokens per user; the server's default when `None`.
+    pub max_tokens_per_user: Option<u32>,
 }
 
 /// The running server; stopped when dropped.
@@ -79,6 +81,9 @@ impl ServerConfig {
         }
         if let Some(limit) = self.rate_limit_per_minute {
             cmd.args(["--rate-limit-per-minute", &limit.to_string()]);
+        }
+        if let Some(cap) = self.max_tokens_per_user {
+            cmd.args(["--max-tokens-per-user", &cap.to_string()]);
         }
         let started = Instant::now();
         let (service, url) = Service::start("token-api", &mut cmd, "listening on ", READY_TIMEOUT)?;

@@ -18,6 +18,7 @@ pub struct Stack {
     idp_port: u16,
     access_token_ttl: Option<u32>,
     rate_limit_per_minute: Option<u32>,
+    max_tokens_per_user: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -38,6 +39,7 @@ impl Stack {
             idp_port: 0,
             access_token_ttl: None,
             rate_limit_per_minute: None,
+            max_tokens_per_user: None,
         }
     }
 
@@ -84,6 +86,12 @@ impl Stack {
         self
     }
 
+    /// Live API tokens the server allows per user.
+    pub fn max_tokens_per_user(mut self, cap: u32) -> Stack {
+        self.max_tokens_per_user = Some(cap);
+        self
+    }
+
     /// Starts the provider, writes the SPA's `config.json`, starts the server and waits until
     /// its `/healthz` answers 200.
     pub fn start(self) -> Result<Running> {
@@ -120,6 +128,7 @@ impl Stack {
             issuer: idp.issuer.clone(),
             spa_dir: spa_dir.clone(),
             rate_limit_per_minute: self.rate_limit_per_minute,
+            max_tokens_per_user: self.max_tokens_per_user,
         }
         .start()?;
         Ok(Running {

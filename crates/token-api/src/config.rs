@@ -37,6 +37,12 @@ pub struct Config {
     /// that are not cached answer 429 without a store lookup.
     #[arg(long, env = "INVALID_TOKENS_PER_MINUTE", default_value_t = INVALID_TOKENS_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
     pub invalid_tokens_per_minute: u32,
+    /// Live API tokens one user may have; creating one more answers 409.
+    #[arg(long, env = "MAX_TOKENS_PER_USER", default_value_t = MAX_TOKENS_PER_USER, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_tokens_per_user: u32,
+    /// Audit events older than this many days are deleted by the background jobs (hourly).
+    #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = AUDIT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_retention_days: u32,
     /// How often the change log is polled to invalidate cached API tokens, in milliseconds:
     /// the cross-instance revocation bound on SQLite; on PostgreSQL changes arrive at once by
     /// `LISTEN/NOTIFY`, and the poll is the safety net after a lost connection.
@@ -55,6 +61,8 @@ pub struct Config {
 /// The scope the SPA asks for (`{audience}/access_as_user`).
 pub const API_SCOPE: &str = "access_as_user";
 const INVALID_TOKENS_PER_MINUTE: u32 = 60;
+const MAX_TOKENS_PER_USER: u32 = 50;
+const AUDIT_RETENTION_DAYS: u32 = 365;
 const CHANGE_POLL_INTERVAL: Duration = Duration::from_secs(2);
 const LAST_USED_FLUSH_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -69,6 +77,8 @@ impl Default for Config {
             portal_url_template: token_wire::DEFAULT_PORTAL_URL_TEMPLATE.into(),
             rate_limit_per_minute: token_wire::DEFAULT_RATE_LIMIT_PER_MINUTE,
             invalid_tokens_per_minute: INVALID_TOKENS_PER_MINUTE,
+            max_tokens_per_user: MAX_TOKENS_PER_USER,
+            audit_retention_days: AUDIT_RETENTION_DAYS,
             change_poll_interval: CHANGE_POLL_INTERVAL,
             last_used_flush_interval: LAST_USED_FLUSH_INTERVAL,
         }

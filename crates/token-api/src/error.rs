@@ -35,6 +35,9 @@ pub enum AppError {
     /// A conflicting resource exists.
     #[error("conflict ({field}): {detail}")]
     Conflict { field: String, detail: String },
+    /// The caller has as many live tokens as allowed.
+    #[error("too many tokens (at most {0})")]
+    TooManyTokens(u32),
     /// The body is larger than the limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -87,6 +90,7 @@ impl AppError {
                 "Method not allowed",
             ),
             Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            TooManyTokens(_) => (StatusCode::CONFLICT, "too-many-tokens", "Too many tokens"),
             PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
@@ -130,6 +134,9 @@ impl AppError {
                 token_wire::BODY_LIMIT_BYTES / 1024
             ),
             UnsupportedMediaType => "Send the body as application/json.".into(),
+            TooManyTokens(cap) => {
+                format!("You already have {cap} live tokens, the most allowed; revoke one first.")
+            }
             RateLimited { retry_after } => {
                 format!("The tenant's rate limit is exhausted; retry in {retry_after} s.")
             }

@@ -160,9 +160,14 @@ impl AppState {
         });
     }
 
-    /// Deletes change-log rows past their retention and rate windows that have ended.
-    async fn prune(&self) {
+    /// Deletes change-log rows and audit events past their retention, and rate windows that
+    /// have ended.
+    pub async fn prune(&self) {
         let now = self.now_ms();
+        let audit_ms = i64::from(self.config().audit_retention_days) * 24 * 3600 * 1000;
+        if let Err(e) = self.store().prune_audit(now - audit_ms).await {
+            tracing::warn!(error = %e, "cannot prune the audit trail");
+        }
         if let Err(e) = self.store().prune_changes(now - CHANGE_RETENTION_MS).await {
             tracing::warn!(error = %e, "cannot prune the change log");
         }

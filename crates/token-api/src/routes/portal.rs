@@ -94,7 +94,7 @@ pub async fn list_tokens(
     responses(
         (status = 201, body = CreatedToken),
         (status = 400, body = Problem, description = "Invalid name (field `name`) or body", content_type = "application/problem+json"),
-        (status = 409, body = Problem, description = "A live token of the caller has this name", content_type = "application/problem+json"),
+        (status = 409, body = Problem, description = "A live token of the caller has this name, or the caller has as many live tokens as allowed", content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -115,7 +115,12 @@ pub async fn create_token(
         value_hash: &hash,
         created_at: now,
     };
-    match state.store().create_token(&new, caller.ip.as_deref()).await {
+    let cap = state.config().max_tokens_per_user;
+    let created = state
+        .store()
+        .create_token_within(&new, caller.ip.as_deref(), Some(cap))
+        .await;
+    match created {
         Ok(()) => state.unknown_values().forget(&hash),
         Err(CreateError::Duplicate) => {
             return Err(AppError::Conflict {
@@ -123,6 +128,7 @@ pub async fn create_token(
                 detail: "You already have a token with this name.".into(),
             });
         }
+        Err(CreateError::TooMany) => return Err(AppError::TooManyTokens(cap)),
         Err(CreateError::Sqlx(e)) => return Err(e.into()),
     }
     let token = Token {

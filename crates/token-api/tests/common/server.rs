@@ -233,6 +233,7 @@ pub fn config(idp: &TestIdp) -> Config {
         spa_client_id: Some(CLIENT_ID.into()),
         portal_url_template: "https://{tenant}.eu.portal.example.net".into(),
         rate_limit_per_minute: 10_000,
+        max_tokens_per_user: 10_000,
         ..Config::default()
     }
 }
