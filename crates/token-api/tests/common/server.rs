@@ -150,6 +150,21 @@ impl TestServer {
         call(req).await
     }
 
+    /// The first use of `value` (a read, answered 200), once the background job has written
+    /// it: it does so at once, but outside the request.
+    pub async fn first_use(&self, value: &str) {
+        assert_eq!(self.use_api_token(value, false).await.0, 200);
+        let store = self.state.store();
+        let written = || async {
+            stored_token(store, value)
+                .await
+                .is_ok_and(|t| t.is_some_and(|t| t.last_used_at.is_some()))
+        };
+        let since = std::time::Instant::now();
+        let bound = std::time::Duration::from_secs(5);
+        super::eventually(since, bound, "the first use is not written", written).await;
+    }
+
     /// Names of the API tokens `bearer` lists (all pages of 100).
     pub async fn names(&self, bearer: &str, query: &str) -> Vec<String> {
         let (s, v) = self
@@ -204,6 +219,20 @@ pub async fn stored_token(store: &Store, value: &str) -> Result<Option<TokenRow>
 /// Sends `req`; returns the status and JSON body (see [`status_json`]).
 pub async fn call(req: RequestBuilder) -> (u16, Value) {
     status_json(req.send().await.unwrap()).await
+}
+
+/// Asserts a 429 problem whose `Retry-After` is 1–60 s; returns the problem.
+pub async fn rate_limited(r: reqwest::Response) -> Value {
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let (_, p) = status_json(r).await;
+    assert_eq!(p["status"], 429);
+    p
 }
 
 /// Status and JSON body of a response; an error status must come with a problem body.
