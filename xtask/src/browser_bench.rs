@@ -100,6 +100,7 @@ pub fn run_bench(tools: &Tools, dist: &Path) -> Result<String> {
     let running = stack::Stack::new(bin)
         .spa_copy(dist)
         .rate_limit_per_minute(1_000_000)
+        .max_tokens_per_user(1_000_000)
         .start()?;
     let served = running.spa_dir().ok_or("the stack serves no SPA")?;
     stack::copy_dir(

@@ -155,6 +155,7 @@ fn bench_store(
         spa_dir: None,
         rate_limit_per_minute: Some(1_000_000_000),
         directory_sync_secs: None,
+        max_tokens_per_user: None,
     };
     step(format!(
         "bench server ({name}): the server creates its schema"

@@ -69,6 +69,7 @@ impl Deployment {
                     spa_dir: Some(dist.clone()),
                     rate_limit_per_minute: self.rate_limit_per_minute,
                     directory_sync_secs: None,
+                    max_tokens_per_user: None,
                 }
                 .start()
                 .map(Some)

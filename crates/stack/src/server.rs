@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::idp::{AUDIENCE, DIRECTORY_CLIENT, DIRECTORY_TENANT};
+use crate::idp::{AUDIENCE, CLIENT_ID, DIRECTORY_CLIENT, DIRECTORY_TENANT};
 use crate::process::Service;
 use crate::{Error, Result, workspace_root};
 
@@ -52,6 +52,8 @@ pub struct ServerConfig {
     pub rate_limit_per_minute: Option<u32>,
     /// Seconds between syncs of roles from the local provider's directory; none when `None`.
     pub directory_sync_secs: Option<u64>,
+    /// Live API tokens per user; the server's default when `None`.
+    pub max_tokens_per_user: Option<u32>,
 }
 
 /// The running server; stopped when dropped.
@@ -73,6 +75,7 @@ impl ServerConfig {
             .args(["--listen", &format!("127.0.0.1:{}", self.port)])
             .args(["--database-url", &database_url])
             .args(["--issuer", &self.issuer, "--audience", AUDIENCE])
+            .args(["--spa-client-id", CLIENT_ID])
             .args(["--portal-url-template", PORTAL_URL_TEMPLATE])
             .current_dir(workspace_root());
         if let Some(dir) = &self.spa_dir {
@@ -88,6 +91,9 @@ impl ServerConfig {
                 .env("DIRECTORY_TENANT_ID", DIRECTORY_TENANT)
                 .env("DIRECTORY_URL", format!("{}/v1.0", self.issuer))
                 .env("DIRECTORY_SYNC_INTERVAL_SECS", secs.to_string());
+        }
+        if let Some(cap) = self.max_tokens_per_user {
+            cmd.args(["--max-tokens-per-user", &cap.to_string()]);
         }
         let started = Instant::now();
         let (service, url) = Service::start("token-api", &mut cmd, "listening on ", READY_TIMEOUT)?;

@@ -19,6 +19,7 @@ pub struct Stack {
     access_token_ttl: Option<u32>,
     rate_limit_per_minute: Option<u32>,
     directory_sync_secs: Option<u64>,
+    max_tokens_per_user: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -40,6 +41,7 @@ impl Stack {
             access_token_ttl: None,
             rate_limit_per_minute: None,
             directory_sync_secs: None,
+            max_tokens_per_user: None,
         }
     }
 
@@ -92,6 +94,12 @@ impl Stack {
         self
     }
 
+    /// Live API tokens the server allows per user.
+    pub fn max_tokens_per_user(mut self, cap: u32) -> Stack {
+        self.max_tokens_per_user = Some(cap);
+        self
+    }
+
     /// Starts the provider, writes the SPA's `config.json`, starts the server and waits until
     /// its `/healthz` answers 200.
     pub fn start(self) -> Result<Running> {
@@ -129,6 +137,7 @@ impl Stack {
             spa_dir: spa_dir.clone(),
             rate_limit_per_minute: self.rate_limit_per_minute,
             directory_sync_secs: self.directory_sync_secs,
+            max_tokens_per_user: self.max_tokens_per_user,
         }
         .start()?;
         Ok(Running {

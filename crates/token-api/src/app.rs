@@ -1,9 +1,9 @@
 //! The whole application: the route table, the OpenAPI document, the SPA (when configured),
-//! the fallbacks and the layers every response passes through (body limit, security
-//! headers, panics as 500 problems, tracing).
+//! the fallbacks and the layers every response passes through (body limit, panics as 500
+//! problems, security headers, tracing).
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -33,14 +33,24 @@ pub fn app(state: AppState) -> Router {
         }
         None => router.fallback(not_found),
     };
+    with_layers(router, state)
+}
+
+/// `router` behind the layers every response passes through: the body limit, panics as 500
+/// problems, then (outside, so a panic's answer has them too) the security headers, and the
+/// request trace, which names the path only (a query can hold an authorization `code`).
+pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+    });
     router
         .layer(DefaultBodyLimit::max(token_wire::BODY_LIMIT_BYTES))
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn_with_state(
             state.csp().clone(),
             security::headers,
         ))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(trace)
         .with_state(state)
 }
 

@@ -10,7 +10,7 @@ use token_wire::{AuditAction, Privileges, Role};
 
 use crate::cache::{CachedApiToken, PendingUse};
 use crate::error::AppError;
-use crate::jwt::JwtError;
+use crate::jwt::{Claims, JwtError};
 use crate::state::AppState;
 use crate::store::{NewAudit, parse_roles};
 use crate::values;
@@ -83,6 +83,7 @@ impl FromRequestParts<AppState> for Caller {
                     AppError::Unavailable("Sign-in keys are unavailable; retry later.")
                 }
             })?;
+        portal_token(state, &claims)?;
         if claims.tid.is_empty()
             || claims.oid.is_empty()
             || claims.tid.len() > 128
@@ -148,11 +149,46 @@ fn roles_observed_at(iat: Option<u64>, now: i64) -> i64 {
     iat_ms.min(now)
 }
 
+/// Refuses access tokens that are not a user's, delegated to the SPA: application tokens
+/// (no `scp`), tokens without the API's scope, tokens issued to another client.
+fn portal_token(state: &AppState, claims: &Claims) -> Result<(), AppError> {
+    let config = state.config();
+    let Some(spa) = config.spa_client_id.as_deref() else {
+        return Err(AppError::Unavailable("Sign-in is not configured."));
+    };
+    if claims.scp.is_none() {
+        return Err(AppError::Forbidden(
+            "Portal calls need a user's access token; application tokens are refused.",
+        ));
+    }
+    if !claims.has_scope(&config.api_scope) || claims.client() != Some(spa) {
+        return Err(AppError::Forbidden(
+            "The access token was not issued to the portal for this API.",
+        ));
+    }
+    Ok(())
+}
+
 /// Authenticates an `Authorization: Token` call (an API token) needing `need`, counts it
 /// against the tenant's rate limit (once it is known to be valid and its owner not
 /// deprovisioned) and records the use. Outcomes follow the contract: 401 invalid token, 429
-/// over the limit, 403 permission denied.
+/// over the limit, 403 permission denied. Each 401 counts against the client address (see
+/// [`crate::misses`]).
 pub async fn authenticate_api_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: Option<String>,
+    need: Privileges,
+) -> Result<Arc<CachedApiToken>, AppError> {
+    let address = ip.clone().unwrap_or_default();
+    let result = authenticate(state, headers, ip, need).await;
+    if let Err(AppError::InvalidToken) = result {
+        state.invalid_tokens().record(&address, state.now_ms());
+    }
+    result
+}
+
+async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     ip: Option<String>,
@@ -163,7 +199,10 @@ pub async fn authenticate_api_token(
         return Err(AppError::InvalidToken);
     }
     let hash = values::hash(value);
-    let api_token = lookup(state, &hash).await?.ok_or(AppError::InvalidToken)?;
+    let address = ip.as_deref().unwrap_or_default();
+    let api_token = lookup(state, &hash, address)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
     if !values::hashes_equal(&api_token.value_hash, &hash) || !api_token.is_api {
         return Err(AppError::InvalidToken);
     }
@@ -215,21 +254,37 @@ pub async fn authenticate_api_token(
         at: now,
         ip,
     };
-    let first_use = api_token.take_first_use();
     state.pending_uses().record(&api_token.id, use_);
-    if first_use {
-        state.flush().await;
+    if api_token.take_first_use() {
+        // Written by the background job at once: the token turns active, and this request
+        // never waits for the store's writes.
+        state.pending_uses().wake();
     }
     Ok(api_token)
 }
 
-async fn lookup(state: &AppState, hash: &str) -> Result<Option<Arc<CachedApiToken>>, AppError> {
+/// The token of `hash`: cached, known not to exist, or read from the store unless `address`
+/// is over its invalid-token limit (429).
+async fn lookup(
+    state: &AppState,
+    hash: &str,
+    address: &str,
+) -> Result<Option<Arc<CachedApiToken>>, AppError> {
     let now = state.now_ms();
     let (cached, epoch) = state.api_tokens().get(hash, now);
     if let Some(entry) = cached {
         return Ok(Some(entry));
     }
+    if state.unknown_values().contains(hash, now) {
+        return Ok(None);
+    }
+    state
+        .invalid_tokens()
+        .check(address, now)
+        .map_err(|retry_after| AppError::TooManyInvalidTokens { retry_after })?;
+    state.unknown_values().count_store_lookup();
     let Some(row) = state.store().token_by_hash(hash).await? else {
+        state.unknown_values().insert(hash, now);
         return Ok(None);
     };
     let entry = Arc::new(CachedApiToken::from(row));

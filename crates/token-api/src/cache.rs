@@ -2,6 +2,7 @@
 //! coalesced last-used writes (the rate limit is in [`crate::limiter`]).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -134,23 +135,66 @@ pub struct PendingUse {
     pub ip: Option<String>,
 }
 
-/// Coalesced last-used writes, flushed periodically and on shutdown.
+/// Tokens with a pending use at most; a use of another token is then dropped (logged).
+pub const MAX_PENDING: usize = 100_000;
+
+/// Coalesced last-used writes, flushed by the background job: periodically, when woken (a
+/// first use), and on shutdown. Writes that fail are queued again.
 #[derive(Default)]
 pub struct PendingUses {
     map: Mutex<HashMap<String, PendingUse>>,
+    wake: tokio::sync::Notify,
 }
 
 impl PendingUses {
     /// Remembers the latest use of a token.
     pub fn record(&self, token_id: &str, use_: PendingUse) {
         let mut map = self.map.lock().expect("pending lock");
-        match map.get_mut(token_id) {
-            Some(p) if p.at >= use_.at => {}
-            Some(p) => *p = use_,
-            None => {
-                map.insert(token_id.to_string(), use_);
+        Self::keep_latest(&mut map, token_id.to_string(), use_);
+    }
+
+    /// Queues again uses whose write failed, unless a later use of the token came meanwhile.
+    pub fn requeue(&self, uses: impl IntoIterator<Item = (String, PendingUse)>) {
+        let mut map = self.map.lock().expect("pending lock");
+        for (id, use_) in uses {
+            Self::keep_latest(&mut map, id, use_);
+        }
+    }
+
+    fn keep_latest(map: &mut HashMap<String, PendingUse>, id: String, use_: PendingUse) {
+        let full = map.len() >= MAX_PENDING;
+        match map.entry(id) {
+            Entry::Occupied(mut p) if p.get().at < use_.at => {
+                p.insert(use_);
+            }
+            Entry::Occupied(_) => {}
+            Entry::Vacant(_) if full => {
+                tracing::warn!("too many pending token uses; one is dropped");
+            }
+            Entry::Vacant(v) => {
+                v.insert(use_);
             }
         }
+    }
+
+    /// Asks the background job to flush now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Completes when [`PendingUses::wake`] was called.
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    /// How many tokens have a pending use.
+    pub fn len(&self) -> usize {
+        self.map.lock().expect("pending lock").len()
+    }
+
+    /// Whether no use is pending.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Takes every pending use.

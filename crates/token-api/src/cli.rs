@@ -68,10 +68,12 @@ pub struct SyncArgs {
 /// The database to use.
 #[derive(Debug, Args)]
 pub struct DatabaseArgs {
-    /// `sqlite://path` (created when missing) or `postgres://…`.
+    /// `sqlite://path` (created when missing) or `postgres://…`. `--help` never shows the
+    /// value taken from the environment (it may hold a password).
     #[arg(
         long,
         env = "DATABASE_URL",
+        hide_env_values = true,
         default_value = "sqlite://./data/tokens.db"
     )]
     pub database_url: String,

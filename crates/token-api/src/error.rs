@@ -35,6 +35,9 @@ pub enum AppError {
     /// A conflicting resource exists.
     #[error("conflict ({field}): {detail}")]
     Conflict { field: String, detail: String },
+    /// The caller has as many live tokens as allowed.
+    #[error("too many tokens (at most {0})")]
+    TooManyTokens(u32),
     /// The body is larger than the limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -44,6 +47,9 @@ pub enum AppError {
     /// The tenant is over its rate limit.
     #[error("rate limited, retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// The client address showed too many invalid API-token values this minute.
+    #[error("too many invalid tokens, retry after {retry_after} s")]
+    TooManyInvalidTokens { retry_after: u64 },
     /// A dependency (store, identity provider) cannot answer now.
     #[error("unavailable: {0}")]
     Unavailable(&'static str),
@@ -84,6 +90,7 @@ impl AppError {
                 "Method not allowed",
             ),
             Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            TooManyTokens(_) => (StatusCode::CONFLICT, "too-many-tokens", "Too many tokens"),
             PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
@@ -94,7 +101,7 @@ impl AppError {
                 "unsupported-media-type",
                 "Unsupported media type",
             ),
-            RateLimited { .. } => (
+            RateLimited { .. } | TooManyInvalidTokens { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 "Too many requests",
@@ -127,8 +134,14 @@ impl AppError {
                 token_wire::BODY_LIMIT_BYTES / 1024
             ),
             UnsupportedMediaType => "Send the body as application/json.".into(),
+            TooManyTokens(cap) => {
+                format!("You already have {cap} live tokens, the most allowed; revoke one first.")
+            }
             RateLimited { retry_after } => {
                 format!("The tenant's rate limit is exhausted; retry in {retry_after} s.")
+            }
+            TooManyInvalidTokens { retry_after } => {
+                format!("Too many invalid tokens from this address; retry in {retry_after} s.")
             }
             Store(e) if store::is_transient(e) => "The store is unavailable; retry later.".into(),
             Store(_) | Internal(_) => "The server could not complete the request.".into(),
@@ -186,7 +199,8 @@ impl IntoResponse for AppError {
             AppError::InvalidToken => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
             }
-            AppError::RateLimited { retry_after } => {
+            AppError::RateLimited { retry_after }
+            | AppError::TooManyInvalidTokens { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             AppError::Unavailable(_) | AppError::Store(_)
@@ -242,5 +256,83 @@ mod tests {
         let other = AppError::Store(sqlx::Error::RowNotFound).into_response();
         assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(other.headers().get(header::RETRY_AFTER).is_none());
+    }
+
+    /// A database error with only a code, as either backend reports one.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "code {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn status_of(e: sqlx::Error) -> (StatusCode, bool) {
+        let res = AppError::Store(e).into_response();
+        (
+            res.status(),
+            res.headers().contains_key(header::RETRY_AFTER),
+        )
+    }
+
+    /// Every code that means "the store cannot answer now" is a 503 with `Retry-After`:
+    /// SQLite's extended BUSY/LOCKED codes, IOERR*, FULL, READONLY, CANTOPEN; PostgreSQL's
+    /// shutdowns, failover, serialization and connection failures; protocol and I/O errors.
+    /// Constraint violations and plain errors stay 500.
+    #[test]
+    fn unavailable_stores_are_classified_by_code() {
+        let unavailable = [
+            "5", "517", "261", "6", "262", "10", "266", "522", "3338", "4874", "13", "8", "1032",
+            "14", "1038", "57P01", "57P02", "57P03", "25006", "40001", "40P01", "08006", "08001",
+            "53300", "53100",
+        ];
+        for code in unavailable {
+            let e = sqlx::Error::Database(Box::new(Coded(code)));
+            assert_eq!(
+                status_of(e),
+                (StatusCode::SERVICE_UNAVAILABLE, true),
+                "{code}"
+            );
+        }
+        for code in ["1", "19", "2067", "787", "11", "23505", "42P01", "22P02"] {
+            let e = sqlx::Error::Database(Box::new(Coded(code)));
+            assert_eq!(
+                status_of(e),
+                (StatusCode::INTERNAL_SERVER_ERROR, false),
+                "{code}"
+            );
+        }
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        for e in [
+            sqlx::Error::Io(io),
+            sqlx::Error::Protocol("unexpected message".into()),
+            sqlx::Error::WorkerCrashed,
+        ] {
+            assert_eq!(status_of(e), (StatusCode::SERVICE_UNAVAILABLE, true));
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use token_wire::AuditAction;
 use tokio::sync::Notify;
 
+use crate::cache::PendingUse;
 use crate::limiter::WINDOW_MS;
 use crate::state::AppState;
 use crate::store::{ChangeRow, NewAudit};
@@ -22,26 +23,34 @@ const PRUNE_EVERY_POLLS: u64 = 1800;
 const RELISTEN_AFTER: Duration = Duration::from_secs(1);
 
 impl AppState {
-    /// Writes the coalesced last-used times and `used` audit events.
+    /// Writes the coalesced last-used times and `used` audit events. At the first failure
+    /// the uses not yet written are queued again for the next flush (a repeated write is
+    /// harmless: the time only moves forward), and this flush stops.
     pub async fn flush(&self) {
-        for (id, u) in self.pending_uses().drain() {
-            if let Err(e) = self.store().touch_token(&id, u.at).await {
-                tracing::warn!(error = %e, "cannot record a token use");
-                continue;
-            }
-            let audit = NewAudit {
-                tenant_id: &u.tenant_id,
-                at: u.at,
-                actor_id: &u.owner_id,
-                action: AuditAction::Used,
-                token_id: Some(&id),
-                token_name: Some(&u.name),
-                ip: u.ip.as_deref(),
-            };
-            if let Err(e) = self.store().audit(&audit).await {
-                tracing::warn!(error = %e, "cannot audit a token use");
+        let mut uses = self.pending_uses().drain().into_iter();
+        while let Some((id, u)) = uses.next() {
+            if let Err(e) = self.write_use(&id, &u).await {
+                tracing::warn!(error = %e, "cannot record token uses; retrying later");
+                self.pending_uses()
+                    .requeue(std::iter::once((id, u)).chain(uses));
+                return;
             }
         }
+    }
+
+    /// Writes one token's last use and its `used` audit event.
+    async fn write_use(&self, id: &str, u: &PendingUse) -> Result<(), sqlx::Error> {
+        self.store().touch_token(id, u.at).await?;
+        let audit = NewAudit {
+            tenant_id: &u.tenant_id,
+            at: u.at,
+            actor_id: &u.owner_id,
+            action: AuditAction::Used,
+            token_id: Some(id),
+            token_name: Some(&u.name),
+            ip: u.ip.as_deref(),
+        };
+        self.store().audit(&audit).await
     }
 
     /// Applies the store's change log to the cache once; returns the new position.
@@ -143,15 +152,23 @@ impl AppState {
         tokio::spawn(async move {
             let mut tick = every(state.config().last_used_flush_interval);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = state.pending_uses().woken() => {}
+                }
                 state.flush().await;
             }
         });
     }
 
-    /// Deletes change-log rows past their retention and rate windows that have ended.
-    async fn prune(&self) {
+    /// Deletes change-log rows and audit events past their retention, and rate windows that
+    /// have ended.
+    pub async fn prune(&self) {
         let now = self.now_ms();
+        let audit_ms = i64::from(self.config().audit_retention_days) * 24 * 3600 * 1000;
+        if let Err(e) = self.store().prune_audit(now - audit_ms).await {
+            tracing::warn!(error = %e, "cannot prune the audit trail");
+        }
         if let Err(e) = self.store().prune_changes(now - CHANGE_RETENTION_MS).await {
             tracing::warn!(error = %e, "cannot prune the change log");
         }

@@ -27,6 +27,17 @@ pub struct Claims {
     pub name: Option<String>,
     #[serde(default)]
     pub preferred_username: Option<String>,
+    /// Delegated scopes, space-separated (absent from application tokens).
+    #[serde(default)]
+    pub scp: Option<String>,
+    /// The client the token was issued to: `azp` (Entra v2), `appid` (v1) or `client_id`
+    /// (RFC 9068); see [`Claims::client`].
+    #[serde(default)]
+    pub azp: Option<String>,
+    #[serde(default)]
+    pub appid: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
     #[serde(default)]
     pub wids: Vec<String>,
     /// Expiry, Unix seconds (required).
@@ -35,6 +46,22 @@ pub struct Claims {
     /// counts as the oldest possible (it never overrides roles recorded from a dated source).
     #[serde(default)]
     pub iat: Option<u64>,
+}
+
+impl Claims {
+    /// The client the token was issued to.
+    pub fn client(&self) -> Option<&str> {
+        [&self.azp, &self.appid, &self.client_id]
+            .into_iter()
+            .find_map(|c| c.as_deref())
+    }
+
+    /// Whether the token is delegated (a user's, with `scp`) and holds `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scp
+            .as_deref()
+            .is_some_and(|s| s.split(' ').any(|s| s == scope))
+    }
 }
 
 /// Why a bearer token is refused.
@@ -266,6 +293,10 @@ mod tests {
             oid: "o".into(),
             name: None,
             preferred_username: None,
+            scp: None,
+            azp: None,
+            appid: None,
+            client_id: None,
             wids: Vec::new(),
             exp,
             iat: None,

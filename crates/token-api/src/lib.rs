@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod jwt;
 pub mod limiter;
 pub mod list;
+pub mod misses;
 pub mod openapi;
 pub mod routes;
 pub mod security;
@@ -32,7 +33,7 @@ use tokio::net::TcpListener;
 
 pub use crate::app::app;
 pub use crate::clock::Clock;
-pub use crate::config::Config;
+pub use crate::config::{API_SCOPE, Config};
 pub use crate::error::AppError;
 pub use crate::state::AppState;
 pub use crate::store::Store;

@@ -80,10 +80,14 @@ fn has_src(attrs: &str) -> bool {
 }
 
 /// The headers sent with every response: no sniffing, no referrer, no framing.
-pub const EVERY_RESPONSE: [(HeaderName, &str); 3] = [
+pub const EVERY_RESPONSE: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::REFERRER_POLICY, "no-referrer"),
     (header::X_FRAME_OPTIONS, "DENY"),
+    // Always: browsers ignore it on plain HTTP (RFC 6797 §8.1), so development over
+    // http://127.0.0.1 is unaffected, and behind a TLS front the server cannot tell (it does
+    // not trust `X-Forwarded-Proto`). No `includeSubDomains`: sibling hosts are not ours.
+    (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"),
 ];
 
 /// The security headers of the SPA's HTML as `name: value` lines ([`EVERY_RESPONSE`], then

@@ -10,6 +10,7 @@ use crate::clock::{self, Clock};
 use crate::config::Config;
 use crate::jwt::JwtVerifier;
 use crate::limiter::RateLimiter;
+use crate::misses::{InvalidTokenLimiter, UnknownValues};
 use crate::security::Csp;
 use crate::store::Store;
 
@@ -30,6 +31,8 @@ struct Inner {
     jwt: JwtVerifier,
     api_tokens: ApiTokenCache,
     limiter: RateLimiter,
+    unknown_values: UnknownValues,
+    invalid_tokens: InvalidTokenLimiter,
     pending: PendingUses,
     clock: Clock,
     csp: Csp,
@@ -50,6 +53,8 @@ impl AppState {
                 .refreshing_at_most_every(config.jwks_min_refresh),
             limiter: RateLimiter::new(config.rate_limit_per_minute),
             api_tokens: ApiTokenCache::default(),
+            unknown_values: UnknownValues::default(),
+            invalid_tokens: InvalidTokenLimiter::new(config.invalid_tokens_per_minute),
             pending: PendingUses::default(),
             openapi_json: OnceLock::new(),
             store,
@@ -84,6 +89,11 @@ impl AppState {
         self.0.api_tokens.len()
     }
 
+    /// How many API-token lookups went to the store (cache and negative-cache misses).
+    pub fn token_lookups(&self) -> u64 {
+        self.0.unknown_values.store_lookups()
+    }
+
     /// The tenant's portal URL.
     pub fn portal_url(&self, tenant_id: &str) -> String {
         self.config().portal_url(tenant_id)
@@ -97,6 +107,16 @@ impl AppState {
     /// API-token lookups cached by value hash.
     pub(crate) fn api_tokens(&self) -> &ApiTokenCache {
         &self.0.api_tokens
+    }
+
+    /// API-token values the store did not know, remembered for a minute.
+    pub(crate) fn unknown_values(&self) -> &UnknownValues {
+        &self.0.unknown_values
+    }
+
+    /// Invalid API-token values per client address.
+    pub(crate) fn invalid_tokens(&self) -> &InvalidTokenLimiter {
+        &self.0.invalid_tokens
     }
 
     /// The per-tenant rate limiter of API-token calls, shared with other instances.

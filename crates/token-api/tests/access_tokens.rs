@@ -112,6 +112,7 @@ async fn portal_answers_503_until_the_issuer_is_reachable() {
     let config = token_api::Config {
         issuer: Some(idp_issuer.clone()),
         audience: Some(common::AUDIENCE.into()),
+        spa_client_id: Some(common::CLIENT_ID.into()),
         ..token_api::Config::default()
     };
     let server = TestServer::start(&db.url, config).await;
@@ -176,3 +177,50 @@ async fn unknown_kids_refresh_the_jwks_at_most_once_a_minute() {
     assert_eq!(s.get(&bearer(), "/api/v1/me").await.0, 200);
     assert_eq!(fetches(), 1, "known keys need no fetch");
 }
+
+/// Portal calls take only a user's delegated token issued to the SPA: an application token
+/// (`roles`, no `scp`), a token without the API's scope and one issued to another client are
+/// refused with a 403 problem; `appid` (Entra v1) names the client as `azp` does; without a
+/// configured SPA client id every portal call is 503.
+async fn only_the_portals_delegated_tokens_reach_the_portal(env: Env) {
+    let s = &env.server;
+    let claims = env.idp.claims(TA, "app", &[GlobalAdministrator]);
+    let with = |changes: &[(&str, serde_json::Value)]| {
+        let mut c = claims.clone();
+        for (k, v) in changes {
+            match v {
+                serde_json::Value::Null => c.as_object_mut().unwrap().remove(*k),
+                v => c.as_object_mut().unwrap().insert(k.to_string(), v.clone()),
+            };
+        }
+        env.idp.sign(&c)
+    };
+    let refused = [
+        (
+            "application",
+            with(&[
+                ("scp", json!(null)),
+                ("roles", json!(["Investigation.read"])),
+            ]),
+        ),
+        ("no scope", with(&[("scp", json!("other.scope"))])),
+        ("other client", with(&[("azp", json!("someone-else"))])),
+        ("no client", with(&[("azp", json!(null))])),
+    ];
+    for (what, bearer) in refused {
+        let (status, p) = s.get(&bearer, "/api/v1/me").await;
+        assert_eq!(status, 403, "{what}: {p}");
+        assert_eq!(p["status"], 403, "{what}");
+    }
+    let v1 = with(&[("azp", json!(null)), ("appid", json!(common::CLIENT_ID))]);
+    assert_eq!(s.get(&v1, "/api/v1/me").await.0, 200);
+    assert_eq!(s.get(&with(&[]), "/api/v1/me").await.0, 200);
+
+    let config = token_api::Config {
+        spa_client_id: None,
+        ..common::config(&env.idp)
+    };
+    let unconfigured = TestServer::start(&env.db.url, config).await;
+    assert_eq!(unconfigured.get(&with(&[]), "/api/v1/me").await.0, 503);
+}
+both_backends!(only_the_portals_delegated_tokens_reach_the_portal);

@@ -67,6 +67,10 @@ async fn names_are_validated_and_unique_per_owner(env: Env) {
         "\u{7f}",
         &"n".repeat(10_000),
         &"é".repeat(65),
+        "invoice\u{202E}fdp.exe",
+        "pay\u{2066}roll",
+        "ci\u{200B}deploy",
+        "\u{FEFF}ci",
     ] {
         check(
             s.post(&user, "/api/v1/tokens", json!({ "name": name }))
@@ -140,6 +144,29 @@ async fn bad_and_unknown_ids(env: Env) {
     );
 }
 both_backends!(bad_and_unknown_ids);
+
+/// A full admin cannot deprovision themselves (409 naming `id`) and keeps their access;
+/// restoring themselves is harmless.
+#[tokio::test]
+async fn an_admin_cannot_deprovision_themselves() {
+    let env = Env::new(Db::Sqlite).await;
+    let s = &env.server;
+    let admin = env.admin();
+    assert_eq!(s.get(&admin, "/api/v1/me").await.0, 200);
+    check(
+        s.post(&admin, "/api/v1/users/admin/deprovision", json!({}))
+            .await,
+        409,
+        Some("id"),
+    );
+    assert_eq!(s.get(&admin, "/api/v1/me").await.0, 200);
+    check(
+        s.post(&admin, "/api/v1/users/admin/restore", json!({}))
+            .await,
+        204,
+        None,
+    );
+}
 
 #[tokio::test]
 async fn oversized_and_odd_requests_on_api_token_endpoints() {

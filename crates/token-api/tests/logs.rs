@@ -52,6 +52,10 @@ async fn token_values_and_bearer_tokens_are_never_logged() {
     s.post(&reader, "/api/v1/tokens", json!({"name": "x\u{1}"}))
         .await;
     s.get(&admin, "/api/v1/audit").await;
+    let code = "authorization-code-4f1e";
+    reqwest::get(s.url(&format!("/auth/callback?code={code}&state=s")))
+        .await
+        .unwrap();
     s.state.flush().await;
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
@@ -65,6 +69,7 @@ async fn token_values_and_bearer_tokens_are_never_logged() {
         ("admin bearer", admin.as_str()),
         ("reader bearer", &reader[..reader.len() - 5]),
         ("bearer signature", reader.rsplit('.').next().unwrap()),
+        ("authorization code", code),
     ] {
         assert!(!logs.contains(secret), "{what} found in the logs");
     }

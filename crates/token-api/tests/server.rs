@@ -39,6 +39,24 @@ async fn healthz_answers_200_while_the_store_answers_and_503_after() {
     assert_eq!(r.status(), 503);
 }
 
+/// `/healthz` on SQLite reads the database file: once it is removed (a connection opened
+/// meanwhile may create an empty one in its place), or what is at its path is not readable
+/// as this database, the answer is 503.
+#[tokio::test]
+async fn healthz_on_sqlite_notices_a_removed_or_unreadable_file() {
+    let db = TestDb::new(Db::Sqlite).await;
+    let server = TestServer::start(&db.url, Config::default()).await;
+    let file = std::path::PathBuf::from(db.url.strip_prefix("sqlite://").unwrap());
+    let health = || async { reqwest::get(server.url("/healthz")).await.unwrap().status() };
+    assert_eq!(health().await, 200);
+    std::fs::rename(&file, file.with_extension("moved")).unwrap();
+    assert_eq!(health().await, 503, "removed");
+    let garbage = file.with_extension("garbage");
+    std::fs::write(&garbage, b"not a database, not readable as one").unwrap();
+    std::fs::rename(&garbage, &file).unwrap();
+    assert_eq!(health().await, 503, "unreadable");
+}
+
 #[tokio::test]
 async fn serves_the_spa_with_fallback_cache_headers_and_csp() {
     let dist = spa_dir();
@@ -138,9 +156,38 @@ async fn api_responses_are_no_store_with_security_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(h["strict-transport-security"], "max-age=31536000", "{path}");
     }
     let r = reqwest::get(env.server.url("/healthz")).await.unwrap();
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+}
+
+/// A handler that panics answers a 500 problem that still carries the security headers.
+#[tokio::test]
+async fn a_panic_answers_500_with_the_security_headers() {
+    let db = TestDb::new(Db::Sqlite).await;
+    let store = token_api::Store::connect(&db.url).await.unwrap();
+    let state = token_api::AppState::new(store, Config::default()).unwrap();
+    let boom = axum::routing::get(|| async {
+        if true {
+            panic!("boom");
+        }
+        "unreachable"
+    });
+    let app = token_api::app::with_layers(axum::Router::new().route("/api/v1/boom", boom), state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    let r = reqwest::get(format!("http://{addr}/api/v1/boom"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    let h = r.headers();
+    assert_eq!(h["content-type"], "application/problem+json");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cache-control"], "no-store");
+    assert_eq!(h["strict-transport-security"], "max-age=31536000");
 }
 
 #[test]
@@ -180,4 +227,17 @@ fn the_binary_prints_its_real_address_and_stops_on_sigterm() {
         .unwrap();
     let code = child.wait().unwrap();
     assert!(code.success(), "{code:?}");
+}
+
+/// `serve --help` names `DATABASE_URL` but never shows its value (it may hold a password).
+#[test]
+fn help_never_prints_the_database_url() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_token-api"))
+        .args(["serve", "--help"])
+        .env("DATABASE_URL", "postgres://app:s3cret-pw@db.example/tokens")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DATABASE_URL"), "{text}");
+    assert!(!text.contains("s3cret-pw"), "{text}");
 }

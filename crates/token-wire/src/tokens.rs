@@ -211,6 +211,9 @@ pub enum NameError {
     Empty,
     TooLong,
     ControlCharacter,
+    /// A bidirectional override or isolate, or a zero-width character: they make a name
+    /// look like another in lists.
+    InvisibleCharacter,
 }
 
 impl NameError {
@@ -220,6 +223,9 @@ impl NameError {
             NameError::Empty => "Enter a name for the token.",
             NameError::TooLong => "The name can be at most 64 characters long.",
             NameError::ControlCharacter => "The name cannot contain control characters.",
+            NameError::InvisibleCharacter => {
+                "The name cannot contain invisible or text-direction characters."
+            }
         }
     }
 }
@@ -232,14 +238,22 @@ impl fmt::Display for NameError {
 
 impl core::error::Error for NameError {}
 
+/// Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and
+/// zero-width characters (U+200B–U+200D, U+FEFF).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200D}' | '\u{FEFF}')
+}
+
 /// Checks a token name as the contract says (trimmed, 1–[`NAME_MAX_CHARS`] characters, no
-/// control characters) and returns the trimmed name. Uniqueness is the server's to check.
+/// control, bidirectional-override or zero-width characters) and returns the trimmed name. Uniqueness is the server's to check.
 pub fn validate_name(raw: &str) -> Result<&str, NameError> {
     let name = raw.trim();
     if name.is_empty() {
         Err(NameError::Empty)
     } else if name.chars().any(char::is_control) {
         Err(NameError::ControlCharacter)
+    } else if name.chars().any(is_invisible) {
+        Err(NameError::InvisibleCharacter)
     } else if name.chars().count() > NAME_MAX_CHARS {
         Err(NameError::TooLong)
     } else {
@@ -275,6 +289,20 @@ mod tests {
         assert_eq!(validate_name("  ci deploy  "), Ok("ci deploy"));
         assert_eq!(validate_name("   "), Err(NameError::Empty));
         assert_eq!(validate_name("a\u{7}b"), Err(NameError::ControlCharacter));
+        for c in [
+            '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200B}', '\u{200D}', '\u{FEFF}',
+        ] {
+            let name = format!("deploy{c}key");
+            assert_eq!(
+                validate_name(&name),
+                Err(NameError::InvisibleCharacter),
+                "{c:?}"
+            );
+        }
+        assert_eq!(
+            validate_name("déploiement \u{5d0}"),
+            Ok("déploiement \u{5d0}")
+        );
         assert_eq!(validate_name(&"é".repeat(64)), Ok("é".repeat(64).as_str()));
         assert_eq!(validate_name(&"é".repeat(65)), Err(NameError::TooLong));
     }

@@ -94,7 +94,7 @@ pub async fn list_tokens(
     responses(
         (status = 201, body = CreatedToken),
         (status = 400, body = Problem, description = "Invalid name (field `name`) or body", content_type = "application/problem+json"),
-        (status = 409, body = Problem, description = "A live token of the caller has this name", content_type = "application/problem+json"),
+        (status = 409, body = Problem, description = "A live token of the caller has this name, or the caller has as many live tokens as allowed", content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -115,14 +115,20 @@ pub async fn create_token(
         value_hash: &hash,
         created_at: now,
     };
-    match state.store().create_token(&new, caller.ip.as_deref()).await {
-        Ok(()) => {}
+    let cap = state.config().max_tokens_per_user;
+    let created = state
+        .store()
+        .create_token_within(&new, caller.ip.as_deref(), Some(cap))
+        .await;
+    match created {
+        Ok(()) => state.unknown_values().forget(&hash),
         Err(CreateError::Duplicate) => {
             return Err(AppError::Conflict {
                 field: "name".into(),
                 detail: "You already have a token with this name.".into(),
             });
         }
+        Err(CreateError::TooMany) => return Err(AppError::TooManyTokens(cap)),
         Err(CreateError::Sqlx(e)) => return Err(e.into()),
     }
     let token = Token {
@@ -230,6 +236,12 @@ async fn set_deprovisioned(
             "Only full admins can deprovision users.",
         ));
     }
+    if flag && user_id == caller.user_id {
+        return Err(AppError::Conflict {
+            field: "id".into(),
+            detail: "You cannot deprovision yourself.".into(),
+        });
+    }
     if !state
         .store()
         .set_deprovisioned(&caller.tenant_id, user_id, flag, state.now_ms())
@@ -242,13 +254,14 @@ async fn set_deprovisioned(
 }
 
 /// Deprovisions a user of the caller's tenant (full admins only): their tokens stay listed,
-/// every use answers 403.
+/// every use answers 403. Nobody can deprovision themselves (409).
 #[utoipa::path(post, path = "/api/v1/users/{id}/deprovision", tag = "portal", security(("bearer" = [])),
     params(("id" = String, Path, description = "User id (oid)")),
     responses(
         (status = 204, description = "Deprovisioned"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, description = "The caller named themselves", content_type = "application/problem+json")))]
 pub async fn deprovision(
     State(state): State<AppState>,
     caller: Caller,

@@ -36,6 +36,12 @@ impl Store {
         insert_audit(&mut *conn, e).await
     }
 
+    /// Deletes the audit events older than `before` (Unix ms); returns how many.
+    pub async fn prune_audit(&self, before: i64) -> Result<u64, sqlx::Error> {
+        self.changed_rows(sqlx::query("DELETE FROM audit_events WHERE at < $1").bind(before))
+            .await
+    }
+
     /// One page of `limit` events of a tenant's audit trail before `before`, newest first,
     /// plus the next event when there is one (see [`crate::list::cut_page`]).
     pub async fn list_audit(

@@ -17,7 +17,8 @@ mod sql;
 mod tokens;
 mod users;
 
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,6 +63,9 @@ pub struct Store {
     sweeping: Arc<tokio::sync::Mutex<()>>,
     /// Where to listen for changes: the PostgreSQL URL (`None` on SQLite).
     listen_url: Option<Secret>,
+    /// The SQLite database file and its identity once migrated (`None` on PostgreSQL and
+    /// in memory).
+    file: Option<(PathBuf, FileId)>,
 }
 
 /// A connection URL, which may hold a password: never shown by `Debug`.
@@ -79,9 +83,13 @@ impl Store {
     /// directory when missing, and runs the migrations.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
+        let mut db_file = None;
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.trim_start_matches("//");
             let file = path.split('?').next().unwrap_or_default();
+            if file != ":memory:" && !path.contains("mode=memory") {
+                db_file = Some(PathBuf::from(file));
+            }
             let dir = Path::new(file)
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty());
@@ -111,7 +119,9 @@ impl Store {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // FULL: in WAL mode NORMAL may lose the last commits (an
+                        // acknowledged revoke) on power loss.
+                        conn.execute("PRAGMA synchronous = FULL").await?;
                     }
                     Ok(())
                 })
@@ -123,8 +133,14 @@ impl Store {
             backend,
             sweeping: Arc::default(),
             listen_url: (backend == Backend::Postgres).then(|| Secret(url.into())),
+            file: None,
         };
         store.migrate().await?;
+        let file = db_file.map(|path| {
+            let id = file_id(&path);
+            (path, id)
+        });
+        let store = Store { file, ..store };
         Ok(store)
     }
 
@@ -191,20 +207,48 @@ impl Store {
             .await
     }
 
-    /// Whether the store answers a trivial query.
+    /// Whether the store answers a query that reads the database: on SQLite the schema
+    /// cookie, and the file must still be a database at its path (open connections keep
+    /// reading, and writing, a file that was removed or replaced).
     pub async fn ping(&self) -> bool {
-        tokio::time::timeout(
+        let sql = match self.backend {
+            Backend::Sqlite => "PRAGMA schema_version",
+            Backend::Postgres => "SELECT 1",
+        };
+        let answered = tokio::time::timeout(
             Duration::from_secs(3),
-            sqlx::query("SELECT 1").execute(&self.pool),
+            sqlx::query(sql).fetch_one(&self.pool),
         )
         .await
-        .is_ok_and(|r| r.is_ok())
+        .is_ok_and(|r| r.is_ok());
+        answered
+            && self
+                .file
+                .as_ref()
+                .is_none_or(|(path, id)| is_sqlite_file(path) && file_id(path) == *id)
     }
 }
 
+/// A file's device and inode: a file removed and created again (as a new connection with
+/// `mode=rwc` does) is another file.
+type FileId = Option<(u64, u64)>;
+
+fn file_id(path: &Path) -> FileId {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Whether `path` is readable and starts with SQLite's header.
+fn is_sqlite_file(path: &Path) -> bool {
+    let mut header = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .is_ok_and(|()| &header == b"SQLite format 3\0")
+}
+
 /// Whether a store failure is transient (answered 503 with `Retry-After`): the pool is
-/// exhausted or closed, the connection broke, SQLite is locked or busy, or PostgreSQL is
-/// shutting down or out of connections.
+/// exhausted or closed, the connection or its protocol broke, or the database says so by its
+/// code (see [`transient_code`]).
 pub fn is_transient(e: &sqlx::Error) -> bool {
     matches!(
         e,
@@ -212,16 +256,61 @@ pub fn is_transient(e: &sqlx::Error) -> bool {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
-    ) || e.as_database_error().is_some_and(|d| {
-        matches!(
-            d.code().as_deref(),
-            Some("5") | Some("6") | Some("57P01") | Some("53300")
-        )
-    })
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed
+    ) || e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| transient_code(&code))
+}
+
+/// Whether a database error code means "try again later". PostgreSQL SQLSTATEs (five
+/// characters): connection exceptions (class 08), insufficient resources (53), a lock not
+/// available (55P03), shutting down or starting up (57P01–57P03), a read-only transaction
+/// after a failover (25006), a serialization failure or deadlock (40001, 40P01). SQLite
+/// extended result codes (decimal), by their primary code: BUSY and LOCKED with every
+/// extension (517 BUSY_SNAPSHOT, 261 BUSY_RECOVERY, 262 LOCKED_SHAREDCACHE…), READONLY,
+/// IOERR*, FULL and CANTOPEN.
+pub fn transient_code(code: &str) -> bool {
+    if code.len() == 5 {
+        return code.starts_with("08")
+            || code.starts_with("53")
+            || matches!(
+                code,
+                "55P03" | "57P01" | "57P02" | "57P03" | "25006" | "40001" | "40P01"
+            );
+    }
+    const BUSY: i32 = 5;
+    const LOCKED: i32 = 6;
+    const READONLY: i32 = 8;
+    const IOERR: i32 = 10;
+    const FULL: i32 = 13;
+    const CANTOPEN: i32 = 14;
+    code.parse::<i32>()
+        .is_ok_and(|c| matches!(c & 0xff, BUSY | LOCKED | READONLY | IOERR | FULL | CANTOPEN))
 }
 
 /// Whether a store failure is a unique-constraint violation.
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every SQLite connection syncs the WAL at each commit (`synchronous = FULL`, 2), so an
+    /// acknowledged revoke survives power loss.
+    #[tokio::test]
+    async fn sqlite_commits_are_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let store = super::Store::connect(&url).await.unwrap();
+        for _ in 0..3 {
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+            assert_eq!(level, 2);
+        }
+    }
 }

@@ -6,7 +6,7 @@ use token_wire::{AuditAction, ListParams};
 
 use super::audit::{NewAudit, insert_audit};
 use super::changes::record_change;
-use super::{Store, is_unique_violation};
+use super::{Backend, Store, is_unique_violation};
 
 /// A token kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +87,8 @@ pub struct Position {
 pub enum CreateError {
     #[error("a live token with this name already exists")]
     Duplicate,
+    #[error("the owner has as many live tokens as allowed")]
+    TooMany,
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
 }
@@ -116,7 +118,40 @@ impl Store {
         t: &NewToken<'_>,
         ip: Option<&str>,
     ) -> Result<(), CreateError> {
+        self.create_token_within(t, ip, None).await
+    }
+
+    /// Inserts a token and its `generated` audit event atomically, unless its owner already
+    /// has `cap` live tokens of its kind ([`CreateError::TooMany`]). Creations of one owner
+    /// are serialized: by SQLite's write lock, on PostgreSQL by locking the owner's row.
+    pub async fn create_token_within(
+        &self,
+        t: &NewToken<'_>,
+        ip: Option<&str>,
+        cap: Option<u32>,
+    ) -> Result<(), CreateError> {
         let mut tx = self.begin_write().await?;
+        if let Some(cap) = cap {
+            if self.backend == Backend::Postgres {
+                sqlx::query("SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+                    .bind(t.tenant_id)
+                    .bind(t.owner_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let live: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM tokens WHERE tenant_id = $1 AND owner_id = $2 \
+                 AND kind = $3 AND revoked_at IS NULL",
+            )
+            .bind(t.tenant_id)
+            .bind(t.owner_id)
+            .bind(t.kind.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            if live >= i64::from(cap) {
+                return Err(CreateError::TooMany);
+            }
+        }
         let inserted = sqlx::query(
             "INSERT INTO tokens (id, tenant_id, owner_id, kind, name, name_lc, value_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

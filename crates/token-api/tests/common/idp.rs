@@ -18,6 +18,8 @@ use tokio::net::TcpListener;
 use super::directory::Directory;
 
 pub const AUDIENCE: &str = "api://token-api";
+/// The SPA's client id, which portal access tokens are issued to (`azp`).
+pub const CLIENT_ID: &str = "api-tokens-portal";
 pub const KID: &str = "test-key-1";
 const TEST_KEY: &str = include_str!("../fixtures/test_key.pem");
 const TEST_N: &str = include_str!("../fixtures/test_key.n");
@@ -119,6 +121,7 @@ impl TestIdp {
             "iss": self.issuer, "aud": AUDIENCE, "exp": now + 600, "nbf": now - 5, "iat": now,
             "tid": tid, "oid": oid, "name": format!("User {oid}"), "preferred_username": format!("{oid}@{tid}.example"),
             "wids": roles.iter().map(|r| r.wid()).collect::<Vec<_>>(),
+            "scp": token_api::API_SCOPE, "azp": CLIENT_ID,
         })
     }
 

@@ -12,9 +12,9 @@ mod server;
 
 pub use db::{Db, TestDb, postgres_url};
 pub use directory::{DIRECTORY_CLIENT_ID, DIRECTORY_SECRET, Directory};
-pub use idp::{AUDIENCE, KID, OTHER_KEY, TestIdp};
+pub use idp::{AUDIENCE, CLIENT_ID, KID, OTHER_KEY, TestIdp};
 pub use process::ServerProcess;
-pub use server::{TestClock, TestServer, call, config, status_json, stored_token};
+pub use server::{TestClock, TestServer, call, config, rate_limited, status_json, stored_token};
 
 use std::future::Future;
 use std::time::{Duration, Instant};

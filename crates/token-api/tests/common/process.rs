@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use super::idp::{AUDIENCE, TestIdp};
+use super::idp::{AUDIENCE, CLIENT_ID, TestIdp};
 
 /// A `token-api serve` process on an ephemeral loopback port; killed on drop.
 pub struct ServerProcess {
@@ -20,7 +20,7 @@ impl ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_token-api"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(["--database-url", db_url, "--issuer", &idp.issuer])
-            .args(["--audience", AUDIENCE])
+            .args(["--audience", AUDIENCE, "--spa-client-id", CLIENT_ID])
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdin(Stdio::null())

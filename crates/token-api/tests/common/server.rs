@@ -13,7 +13,7 @@ use token_api::store::{NewToken, TokenKind, TokenRow};
 use token_api::{AppState, Config, Store, values};
 use tokio::net::TcpListener;
 
-use super::idp::{AUDIENCE, TestIdp};
+use super::idp::{AUDIENCE, CLIENT_ID, TestIdp};
 
 /// A clock the test can move.
 #[derive(Clone, Default)]
@@ -150,6 +150,21 @@ impl TestServer {
         call(req).await
     }
 
+    /// The first use of `value` (a read, answered 200), once the background job has written
+    /// it: it does so at once, but outside the request.
+    pub async fn first_use(&self, value: &str) {
+        assert_eq!(self.use_api_token(value, false).await.0, 200);
+        let store = self.state.store();
+        let written = || async {
+            stored_token(store, value)
+                .await
+                .is_ok_and(|t| t.is_some_and(|t| t.last_used_at.is_some()))
+        };
+        let since = std::time::Instant::now();
+        let bound = std::time::Duration::from_secs(5);
+        super::eventually(since, bound, "the first use is not written", written).await;
+    }
+
     /// Names of the API tokens `bearer` lists (all pages of 100).
     pub async fn names(&self, bearer: &str, query: &str) -> Vec<String> {
         let (s, v) = self
@@ -206,6 +221,20 @@ pub async fn call(req: RequestBuilder) -> (u16, Value) {
     status_json(req.send().await.unwrap()).await
 }
 
+/// Asserts a 429 problem whose `Retry-After` is 1–60 s; returns the problem.
+pub async fn rate_limited(r: reqwest::Response) -> Value {
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let (_, p) = status_json(r).await;
+    assert_eq!(p["status"], 429);
+    p
+}
+
 /// Status and JSON body of a response; an error status must come with a problem body.
 pub async fn status_json(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
@@ -230,8 +259,10 @@ pub fn config(idp: &TestIdp) -> Config {
     Config {
         issuer: Some(idp.issuer.clone()),
         audience: Some(AUDIENCE.into()),
+        spa_client_id: Some(CLIENT_ID.into()),
         portal_url_template: "https://{tenant}.eu.portal.example.net".into(),
         rate_limit_per_minute: 10_000,
+        max_tokens_per_user: 10_000,
         ..Config::default()
     }
 }
