@@ -7,7 +7,6 @@
 mod generate;
 mod prefetch;
 mod revoke;
-mod rows;
 mod state;
 mod table;
 mod toolbar;
