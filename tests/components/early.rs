@@ -5,15 +5,14 @@
 use std::rc::Rc;
 
 use api_tokens_portal::api::{AccessTokenSource, ApiError, ApiFuture, HttpApi, TokenApi};
-use api_tokens_portal::auth::cache::{self, OAuthTokens};
-use api_tokens_portal::auth::claims::decode_payload;
+use api_tokens_portal::auth::cache::OAuthTokens;
 use api_tokens_portal::early;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 use crate::support::fake_api::reader;
-use crate::support::fake_provider::{id_claims, jwt};
+use crate::support::fake_provider::oauth_tokens;
 
 const BASE: &str = "http://127.0.0.1:9";
 
@@ -30,15 +29,7 @@ impl AccessTokenSource for NoAccessToken {
 }
 
 fn tokens() -> OAuthTokens {
-    let (renew_at_ms, expires_at_ms) = cache::access_token_times(js_sys::Date::now(), Some(3600));
-    OAuthTokens {
-        access_token: "a".into(),
-        expires_at_ms,
-        renew_at_ms,
-        refresh_token: None,
-        id_token: "i".into(),
-        claims: decode_payload(&jwt(&id_claims(None))).unwrap(),
-    }
+    oauth_tokens(js_sys::Date::now())
 }
 
 /// Leaves what `index.html` would: the answer to `GET /api/v1/me`, asked with `tokens`.

@@ -1,7 +1,7 @@
 //! Sign-in, the pure parts: PKCE and state bookkeeping, access token expiry, ID token checks
 //! and the configuration.
 
-use api_tokens_portal::auth::cache::{self, OAuthTokens};
+use api_tokens_portal::auth::cache;
 use api_tokens_portal::auth::claims::{ClaimError, Expected, IdClaims, decode_payload};
 use api_tokens_portal::auth::pending::{self, PendingRequest};
 use api_tokens_portal::auth::session_store::SessionStore;
@@ -14,7 +14,7 @@ use token_wire::Role;
 use wasm_bindgen_test::*;
 
 use crate::support::fake_provider::{
-    CLIENT_ID, GLOBAL_ADMIN, ISSUER, OID, READER, TID, id_claims, jwt, now_s,
+    CLIENT_ID, GLOBAL_ADMIN, ISSUER, OID, READER, TID, id_claims, jwt, now_s, oauth_tokens,
 };
 
 fn expected(nonce: Option<&str>) -> Expected<'_> {
@@ -115,15 +115,7 @@ fn tokens_are_renewed_before_they_expire() {
         (3_300_000, 3_600_000),
         "an hour when not told"
     );
-    let (renew_at_ms, expires_at_ms) = cache::access_token_times(0.0, Some(3600));
-    let tokens = OAuthTokens {
-        access_token: "a".into(),
-        expires_at_ms,
-        renew_at_ms,
-        refresh_token: None,
-        id_token: "i".into(),
-        claims: decode_payload(&jwt(&id_claims(None))).unwrap(),
-    };
+    let tokens = oauth_tokens(0.0);
     assert!(tokens.is_fresh(0.0));
     assert!(tokens.is_fresh(3_299_999.0));
     assert!(!tokens.is_fresh(3_300_000.0));
@@ -147,10 +139,7 @@ fn a_good_id_token_passes_and_gives_the_account() {
     );
     let mut two = id_claims(None);
     two["wids"] = json!([READER, GLOBAL_ADMIN, READER]);
-    let roles = decode_payload(&jwt(&two))
-        .unwrap()
-        .account()
-        .roles;
+    let roles = decode_payload(&jwt(&two)).unwrap().account().roles;
     assert_eq!(
         roles,
         vec![Role::GlobalAdministrator, Role::SecurityReader],

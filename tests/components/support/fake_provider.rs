@@ -5,6 +5,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use api_tokens_portal::auth::cache::{self, OAuthTokens};
+use api_tokens_portal::auth::claims::decode_payload;
 use api_tokens_portal::auth::provider::{HttpError, HttpRequest, HttpResponse, Method, Transport};
 use api_tokens_portal::auth::{Auth, now_ms};
 use api_tokens_portal::config::{CacheLocation, RuntimeConfig};
@@ -30,6 +32,20 @@ pub const OID: &str = "c0000000-0000-4000-8000-000000000006";
 pub const READER: &str = "5d6b6bb7-de71-4623-b4af-96380a352509";
 /// The `wids` entry of the Global administrator role.
 pub const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+/// Cached OAuth tokens of the fixture user whose access token was received at `now_ms` and
+/// lives an hour.
+pub fn oauth_tokens(now_ms: f64) -> OAuthTokens {
+    let (renew_at_ms, expires_at_ms) = cache::access_token_times(now_ms, Some(3600));
+    OAuthTokens {
+        access_token: "a".into(),
+        expires_at_ms,
+        renew_at_ms,
+        refresh_token: None,
+        id_token: "i".into(),
+        claims: decode_payload(&jwt(&id_claims(None))).unwrap(),
+    }
+}
 
 /// The SPA's configuration against the fake provider, with the cache at `cache_location`.
 pub fn config(cache_location: CacheLocation) -> RuntimeConfig {

@@ -122,18 +122,21 @@ async fn the_screen_shares_who_is_signed_in_with_the_frame() {
     drop(view);
 }
 
+/// The screen with pages of `page_size`, under first answers asked for pages of 50.
+fn screen_under_prefetched(api: &FakeApi, page_size: u32) -> crate::support::Mounted {
+    let api = api.clone();
+    mount_scoped(move || {
+        provide_token_api(Rc::new(api));
+        Prefetched::provide(use_token_api(), 50);
+        view! { <TokensScreen page_size /> }
+    })
+}
+
 #[wasm_bindgen_test]
 async fn the_screen_takes_the_answers_asked_for_above_it() {
     let me = reader();
     let api = FakeApi::new(me.clone(), reader_tokens(&me));
-    let view = mount_scoped({
-        let api = api.clone();
-        move || {
-            provide_token_api(Rc::new(api));
-            Prefetched::provide(use_token_api(), 50);
-            view! { <TokensScreen page_size=50 /> }
-        }
-    });
+    let view = screen_under_prefetched(&api, 50);
     settle().await;
     assert_eq!(row_names(&view.root).len(), 3);
     assert_eq!(
@@ -144,14 +147,7 @@ async fn the_screen_takes_the_answers_asked_for_above_it() {
     drop(view);
 
     let api = FakeApi::new(me.clone(), reader_tokens(&me));
-    let view = mount_scoped({
-        let api = api.clone();
-        move || {
-            provide_token_api(Rc::new(api));
-            Prefetched::provide(use_token_api(), 50);
-            view! { <TokensScreen page_size=2 /> }
-        }
-    });
+    let view = screen_under_prefetched(&api, 2);
     settle().await;
     assert_eq!(row_names(&view.root).len(), 2, "pages of its own size");
     assert_eq!(
