@@ -15,9 +15,9 @@ for (const level of ['log', 'info', 'debug']) {
 }
 
 const { default: Provider, errors } = await import('oidc-provider');
-const { accounts, findByOid, findByUsername, tenantName } = await import('./accounts.mjs');
-const { loginPage, logoutPage, errorPage, postLogoutPage } = await import('./views.mjs');
-const { readBody } = await import('./body.mjs');
+const { findByOid } = await import('./accounts.mjs');
+const { logoutPage, errorPage, postLogoutPage } = await import('./views.mjs');
+const { interactionHandler, readForm, sendHtml } = await import('./interactions.mjs');
 const { DIRECTORY_AUDIENCE, directoryClient, directoryResourceServer, handleDirectory } = await import('./directory.mjs');
 
 function list(value, fallback) {
@@ -244,111 +244,11 @@ const provider = new Provider(issuer, configuration);
 provider.proxy = Boolean(env.IDP_ISSUER);
 const providerCallback = provider.callback();
 
-// ---- interactions (login page) -------------------------------------------------------
-
-async function readForm(req) {
-  return new URLSearchParams(await readBody(req, 64 * 1024));
-}
-
-function sendHtml(res, status, body) {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-  res.end(body);
-}
-
-function renderLogin(res, status, details, { error, username } = {}) {
-  const client = details.params.client_id;
-  sendHtml(res, status, loginPage({
-    uid: details.uid,
-    clientName: client === clientId ? configuration.clients[0].client_name : client,
-    accounts: accounts.map((a) => ({ ...a, tenant: tenantName(a.tid) })),
-    username: username ?? details.params.login_hint ?? '',
-    error,
-  }));
-}
-
-async function finishLogin(req, res, account) {
-  await provider.interactionFinished(req, res, {
-    login: { accountId: account.oid, remember: true },
-  }, { mergeWithLastSubmission: false });
-}
-
-async function handleInteraction(req, res, url) {
-  const match = url.pathname.match(/^\/interaction\/([^/]+)(?:\/(login|pick|abort))?$/);
-  if (!match) return sendHtml(res, 404, errorPage({ error: 'not_found' }));
-  const [, uid, action] = match;
-
-  let details;
-  try {
-    details = await provider.interactionDetails(req, res);
-  } catch (err) {
-    return sendHtml(res, 400, errorPage({
-      error: 'interaction_expired',
-      error_description: 'This sign-in request has expired or was already used. Go back to the application and sign in again.',
-    }));
-  }
-  if (details.uid !== uid) {
-    return sendHtml(res, 400, errorPage({ error: 'invalid_request', error_description: 'interaction mismatch' }));
-  }
-
-  if (req.method === 'GET' && !action) {
-    if (details.prompt.name === 'login') return renderLogin(res, 200, details);
-    // Consent is automatic (loadExistingGrant); should a consent prompt still come, grant it.
-    if (details.prompt.name === 'consent') {
-      const grant = details.grantId
-        ? await provider.Grant.find(details.grantId)
-        : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
-      const d = details.prompt.details;
-      if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
-      if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
-      for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) {
-        grant.addResourceScope(indicator, scopes.join(' '));
-      }
-      const grantId = await grant.save();
-      return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-    }
-    return sendHtml(res, 400, errorPage({ error: 'unsupported_prompt', error_description: details.prompt.name }));
-  }
-
-  if (req.method === 'POST' && action === 'abort') {
-    return provider.interactionFinished(req, res, {
-      error: 'access_denied',
-      error_description: 'End-User aborted interaction',
-    }, { mergeWithLastSubmission: false });
-  }
-
-  if (req.method === 'POST' && (action === 'login' || action === 'pick')) {
-    if (details.prompt.name !== 'login') {
-      return sendHtml(res, 400, errorPage({ error: 'invalid_request', error_description: 'no sign-in is pending' }));
-    }
-    const form = await readForm(req);
-    const username = form.get('username') ?? '';
-    const account = findByUsername(username);
-    if (action === 'pick') {
-      // Development shortcut: pick a seeded account without typing its password.
-      if (!account) return renderLogin(res, 400, details, { error: 'Unknown account.' });
-      return finishLogin(req, res, account);
-    }
-    const password = form.get('password') ?? '';
-    const ok = account
-      && crypto.timingSafeEqual(
-        crypto.createHash('sha256').update(password).digest(),
-        crypto.createHash('sha256').update(account.password).digest(),
-      );
-    if (!ok) {
-      return renderLogin(res, 401, details, {
-        error: 'Wrong username or password. Check both and try again.',
-        username,
-      });
-    }
-    return finishLogin(req, res, account);
-  }
-
-  return sendHtml(res, 405, errorPage({ error: 'method_not_allowed' }));
-}
+const handleInteraction = interactionHandler({
+  provider,
+  clientId,
+  clientName: configuration.clients[0].client_name,
+});
 
 // MSAL.js (and Entra ID, which requires `scope` on a refresh) send
 // `scope=openid profile offline_access <api scope>` at the token endpoint. oidc-provider
