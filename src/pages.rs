@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use crate::api::{ApiContext, http_api, provide_token_api};
 use crate::tokens::TokensScreen;
 
 /// The settings page with its *Security extensions* section; the API tokens tab is its child.
@@ -25,13 +24,9 @@ pub fn SettingsPage(children: Children) -> impl IntoView {
     }
 }
 
-/// The API tokens tab: the tokens screen over the API layer in the context, or over the real
-/// API for the signed-in user when none was provided.
+/// The API tokens tab: the tokens screen over the API layer the portal provides.
 #[component]
 pub fn ApiTokensPage() -> impl IntoView {
-    if use_context::<ApiContext>().is_none() {
-        provide_token_api(http_api());
-    }
     view! { <TokensScreen /> }
 }
 
