@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{TA, TestIdp, TestServer, config, eventually};
+use common::{Db, Env, TA, TestIdp, TestServer, config, eventually};
 use token_wire::Role;
 
 /// A full admin's access token, new for each call (so no verified token is reused).
@@ -87,9 +87,11 @@ async fn postgres_stopped_mid_run_answers_503_and_recovers_without_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn known_keys_keep_working_while_the_jwks_is_unreachable() {
-    let idp = TestIdp::start().await;
-    let db = common::TestDb::new(common::Db::Sqlite).await;
-    let server = TestServer::start(&db.url, config(&idp)).await;
+    let Env {
+        idp,
+        server,
+        db: _db,
+    } = Env::new(Db::Sqlite).await;
     assert_eq!(server.get(&admin(&idp, 1), "/api/v1/me").await.0, 200);
     let fetches = idp.jwks_fetches.load(std::sync::atomic::Ordering::SeqCst);
 
@@ -107,11 +109,11 @@ async fn known_keys_keep_working_while_the_jwks_is_unreachable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_key_is_accepted_once_the_refresh_interval_has_passed() {
-    let idp = TestIdp::start().await;
-    let db = common::TestDb::new(common::Db::Sqlite).await;
-    let mut cfg = config(&idp);
-    cfg.jwks_min_refresh = Duration::from_secs(1);
-    let server = TestServer::start(&db.url, cfg).await;
+    let Env {
+        idp,
+        server,
+        db: _db,
+    } = Env::with(Db::Sqlite, |c| c.jwks_min_refresh = Duration::from_secs(1)).await;
     assert_eq!(server.get(&admin(&idp, 1), "/api/v1/me").await.0, 200);
 
     idp.rotate_key("rotated-key");
